@@ -1,0 +1,12 @@
+"""mmltr: long-tailed recognition for OpenMMLab MMPretrain.
+
+Importing ``mmltr`` (configs do it through
+``custom_imports=dict(imports=['mmltr'], allow_failed_imports=False)``) registers every mmltr
+model, dataset, sampler, metric and hook into MMPretrain's registries, so configs keep
+``default_scope='mmpretrain'`` and can mix mmltr and MMPretrain components freely.
+"""
+from . import compat  # noqa: F401  (patches mmengine's checkpoint loader for torch>=2.6)
+from . import datasets, engine, evaluation, models  # noqa: F401
+from .version import __version__
+
+__all__ = ['__version__']

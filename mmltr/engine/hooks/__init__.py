@@ -1,0 +1,2 @@
+# Each module registers its classes into mmpretrain.registry.HOOKS.
+from .long_tail_loss_hook import LongTailLossHook  # noqa: F401

@@ -1,0 +1,59 @@
+"""The hook that connects mmltr's stateful losses to MMEngine's training loop."""
+from typing import Optional
+
+import numpy as np
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmpretrain.registry import HOOKS
+
+from mmltr.datasets.utils import get_class_counts
+
+
+@HOOKS.register_module()
+class LongTailLossHook(Hook):
+    """Fill class counts into count-aware modules and drive their per-epoch state.
+
+    It visits every sub-module of the (unwrapped) model and, duck-typed:
+
+    * ``before_run`` (training only, before weights are loaded or resumed): a module whose
+      ``needs_class_counts`` is true gets ``set_class_counts(counts)``, with ``counts`` taken from
+      the training dataset's ``metainfo['class_counts']`` (or a bincount of its labels). Counts
+      given explicitly in a loss config are left untouched.
+    * ``before_train_epoch``: ``set_epoch(runner.epoch)`` (0-based; restored on resume, so a DRW
+      switch at epoch 160 happens at the same place in a resumed run).
+    * ``after_train_epoch``: ``on_train_epoch_end()`` (e.g. GHM-CWAP's region update; called on
+      every rank, so modules may run collectives there).
+
+    It is listed in ``configs/_base_/default_runtime.py``; configs that inherit it need nothing else.
+    """
+
+    priority = 'ABOVE_NORMAL'
+
+    @staticmethod
+    def _modules(runner):
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        return list(model.modules())
+
+    def before_run(self, runner) -> None:
+        if getattr(runner, '_train_loop', None) is None:
+            return  # test/val only: counts come from the checkpoint
+        targets = [m for m in self._modules(runner) if getattr(m, 'needs_class_counts', False)]
+        if not targets:
+            return
+        counts: Optional[np.ndarray] = get_class_counts(runner.train_dataloader.dataset)
+        for module in targets:
+            module.set_class_counts(counts.tolist())
+        runner.logger.info(f'LongTailLossHook: class counts ({len(counts)} classes, '
+                           f'max {int(counts.max())}, min {int(counts.min())}) set on '
+                           f'{", ".join(sorted({type(m).__name__ for m in targets}))}.')
+
+    def before_train_epoch(self, runner) -> None:
+        for module in self._modules(runner):
+            if hasattr(module, 'set_epoch') and callable(module.set_epoch):
+                module.set_epoch(runner.epoch)
+
+    def after_train_epoch(self, runner) -> None:
+        for module in self._modules(runner):
+            fn = getattr(module, 'on_train_epoch_end', None)
+            if callable(fn):
+                fn()

@@ -1,0 +1,1 @@
+# Each module registers its classes into mmpretrain.registry.METRICS.

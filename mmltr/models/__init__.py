@@ -1,0 +1,1 @@
+from . import backbones, classifiers, heads, losses  # noqa: F401
