@@ -6,7 +6,7 @@ model, dataset, sampler, metric and hook into MMPretrain's registries, so config
 ``default_scope='mmpretrain'`` and can mix mmltr and MMPretrain components freely.
 """
 from . import compat  # noqa: F401  (patches mmengine's checkpoint loader for torch>=2.6)
-from . import datasets, engine, evaluation, models  # noqa: F401
+from . import datasets, engine, evaluation, models, utils  # noqa: F401
 from .version import __version__
 
 __all__ = ['__version__']

@@ -1,0 +1,36 @@
+# mmltr default runtime: MMPretrain's, plus mmltr's plugin import and LongTailLossHook.
+custom_imports = dict(imports=['mmltr'], allow_failed_imports=False)
+
+# Keep MMPretrain's scope: mmltr registers into MMPretrain's registries, so mmltr and MMPretrain
+# modules (and MMPretrain's own `_base_` configs) mix freely.
+default_scope = 'mmpretrain'
+
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    # Keep the last checkpoint (resume) and the best one by overall top-1 on the val split.
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    visualization=dict(type='VisualizationHook', enable=False),
+)
+
+# Fills class counts into count-aware losses before training, passes the epoch to losses with a
+# schedule (DRW) and ends the epoch for stateful losses (GHM-CWAP). Harmless for plain losses.
+custom_hooks = [dict(type='LongTailLossHook')]
+
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'),
+)
+
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(type='UniversalVisualizer', vis_backends=vis_backends)
+
+log_level = 'INFO'
+load_from = None
+resume = False
+# A fixed seed: the long-tailed subsets are deterministic anyway (their own `seed`), this makes
+# weight init and data order reproducible too.
+randomness = dict(seed=0, deterministic=False)

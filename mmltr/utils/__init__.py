@@ -1,0 +1,1 @@
+from .setup_env import select_dist_backend  # noqa: F401

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Multi-GPU (or multi-process CPU) training with torchrun, like MMPretrain's dist_train.sh:
+#   bash tools/dist_train.sh CONFIG GPUS [train.py options...]
+# Multi-node: NNODES, NODE_RANK, MASTER_ADDR and PORT environment variables.
+set -e
+CONFIG=$1
+GPUS=$2
+NNODES=${NNODES:-1}
+NODE_RANK=${NODE_RANK:-0}
+PORT=${PORT:-29500}
+MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
+if [ -z "$CONFIG" ] || [ -z "$GPUS" ]; then
+    echo "usage: bash $0 CONFIG GPUS [train.py options...]" >&2
+    exit 2
+fi
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+PYTHONPATH="$ROOT":$PYTHONPATH \
+python -m torch.distributed.run \
+    --nnodes=$NNODES \
+    --node_rank=$NODE_RANK \
+    --master_addr=$MASTER_ADDR \
+    --nproc_per_node=$GPUS \
+    --master_port=$PORT \
+    "$ROOT/tools/train.py" \
+    $CONFIG \
+    --launcher pytorch "${@:3}"

@@ -1,0 +1,111 @@
+"""Train a model with an mmltr (or plain MMPretrain) config.
+
+Same flags as MMPretrain's ``tools/train.py``::
+
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--auto-scale-lr]
+                                 [--no-validate] [--cfg-options k=v ...] [--launcher pytorch]
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a checkout
+
+import mmltr  # noqa: E402,F401  (registers mmltr; fixes resume on torch>=2.6)
+from mmengine.config import Config, ConfigDict, DictAction  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+from mmltr.utils import select_dist_backend  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Train a classifier (mmltr)')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--resume', nargs='?', type=str, const='auto',
+        help='resume from the given checkpoint, or, with no value, from the latest checkpoint '
+        'in the work directory')
+    parser.add_argument('--amp', action='store_true', help='enable automatic mixed precision')
+    parser.add_argument('--no-validate', action='store_true',
+                        help='do not evaluate checkpoints during training')
+    parser.add_argument('--auto-scale-lr', action='store_true',
+                        help='scale the lr by total batch size / auto_scale_lr.base_batch_size')
+    parser.add_argument('--no-pin-memory', action='store_true',
+                        help='set pin_memory=False in every dataloader')
+    parser.add_argument('--no-persistent-workers', action='store_true',
+                        help='set persistent_workers=False in every dataloader')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config settings, e.g. train_dataloader.dataset.imbalance_factor=50')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    # torchrun passes LOCAL_RANK in the environment; older launchers pass --local_rank.
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def merge_args(cfg, args):
+    """Apply the command-line flags to the config (as MMPretrain's train.py does)."""
+    if args.no_validate:
+        cfg.val_cfg = None
+        cfg.val_dataloader = None
+        cfg.val_evaluator = None
+
+    cfg.launcher = args.launcher
+    select_dist_backend(cfg)
+
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+
+    if args.amp:
+        optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+        if optim_wrapper in ('OptimWrapper', 'AmpOptimWrapper'):
+            cfg.optim_wrapper.type = 'AmpOptimWrapper'
+            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        else:
+            raise ValueError(f'--amp is not supported with optim_wrapper type {optim_wrapper!r}; '
+                             'set AmpOptimWrapper in the config instead.')
+
+    if args.resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = args.resume
+
+    if args.auto_scale_lr:
+        cfg.auto_scale_lr.enable = True
+
+    def set_loader_option(key, value):
+        for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+            loader = cfg.get(name)
+            if isinstance(loader, (dict, ConfigDict)):
+                loader[key] = value
+
+    if args.no_pin_memory:
+        set_loader_option('pin_memory', False)
+    if args.no_persistent_workers:
+        set_loader_option('persistent_workers', False)
+
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    return cfg
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = Config.fromfile(args.config)
+    cfg = merge_args(cfg, args)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
