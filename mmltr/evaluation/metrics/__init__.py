@@ -1,2 +1,2 @@
 # Each module registers its classes into mmpretrain.registry.METRICS.
-from .shot_accuracy import ShotAccuracy  # noqa: F401
+from .shot_accuracy import ShotAccuracy, shot_groups  # noqa: F401

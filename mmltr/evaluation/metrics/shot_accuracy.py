@@ -48,6 +48,15 @@ def _nan_to_none(x: float) -> Optional[float]:
     return None if isinstance(x, float) and math.isnan(x) else x
 
 
+def shot_groups(counts: Any, many_thr: int = 100, few_thr: int = 20) -> np.ndarray:
+    """Group name per class: 'many' (n > many_thr), 'medium' (few_thr <= n <= many_thr), 'few'."""
+    counts = np.asarray(counts)
+    groups = np.full(len(counts), 'medium', dtype=object)
+    groups[counts > many_thr] = 'many'
+    groups[counts < few_thr] = 'few'
+    return groups
+
+
 @METRICS.register_module()
 class ShotAccuracy(BaseMetric):
     """Top-1 accuracy overall and on the many-, medium- and few-shot classes.
@@ -230,10 +239,7 @@ class ShotAccuracy(BaseMetric):
         return metrics
 
     def _groups(self, counts: np.ndarray) -> np.ndarray:
-        groups = np.full(len(counts), 'medium', dtype=object)
-        groups[counts > self.many_thr] = 'many'
-        groups[counts < self.few_thr] = 'few'
-        return groups
+        return shot_groups(counts, self.many_thr, self.few_thr)
 
     def _dump(self, metrics, counts, total, correct, acc, groups) -> None:
         meta = self.dataset_meta or {}
