@@ -1,1 +1,16 @@
-# Each module registers its classes into mmpretrain.registry (DATASETS / DATA_SAMPLERS).
+"""Long-tailed datasets and samplers; importing this module registers them in MMPretrain's
+``DATASETS`` / ``DATA_SAMPLERS`` registries."""
+from .cifar_lt import CIFAR10LT, CIFAR100LT
+from .imbalance import (check_lt_args, long_tailed_indices, lt_class_sizes,
+                        lt_counts_from_available)
+from .list_datasets import ImageNetLT, INaturalist2018, LTListDataset, PlacesLT, parse_list_file
+from .long_tailed import LongTailedDataset, dataset_labels
+from .samplers import ClassAwareSampler
+from .utils import GtLabelsArrayMixin, get_class_counts, subset_positions
+
+__all__ = [
+    'CIFAR10LT', 'CIFAR100LT', 'LongTailedDataset', 'LTListDataset', 'ImageNetLT',
+    'INaturalist2018', 'PlacesLT', 'ClassAwareSampler', 'GtLabelsArrayMixin', 'check_lt_args',
+    'long_tailed_indices', 'lt_class_sizes', 'lt_counts_from_available', 'parse_list_file',
+    'dataset_labels', 'get_class_counts', 'subset_positions'
+]

@@ -18,3 +18,74 @@ def get_class_counts(dataset) -> np.ndarray:
     labels = np.asarray(dataset.get_gt_labels(), dtype=np.int64)
     num_classes = len(meta['classes']) if meta.get('classes') else None
     return np.bincount(labels, minlength=num_classes or 0).astype(np.int64)
+
+
+def subset_positions(indices, length: int) -> np.ndarray:
+    """Positions ``BaseDataset.get_subset(indices)`` keeps, with MMEngine's semantics.
+
+    An int keeps the first ``indices`` samples (the last ``-indices`` if negative); a sequence keeps
+    the given indices (negative ones count from the end).
+    """
+    if isinstance(indices, (int, np.integer)) and not isinstance(indices, bool):
+        positions = np.arange(length)
+        return positions[:int(indices)] if indices >= 0 else positions[int(indices):]
+    positions = np.asarray(list(indices), dtype=np.int64).reshape(-1)
+    if positions.size and (positions.max() >= length or positions.min() < -length):
+        raise IndexError(f'subset indices out of range for a dataset of length {length}.')
+    return np.where(positions < 0, positions + length, positions)
+
+
+class GtLabelsArrayMixin:
+    """Keep every sample's label in an int64 array next to MMEngine's (serialized) data list.
+
+    ``get_gt_labels``/``get_cat_ids``/class counting then never deserialize a sample, even with
+    ``serialize_data=True``. A dataset using it calls ``self._set_gt_labels(labels)`` inside
+    ``load_data_list`` (same order as the returned data list). ``indices=``, ``get_subset`` and
+    ``get_subset_`` keep the array in sync. Put the mixin *before* the MMEngine dataset class.
+    """
+
+    _gt_labels = None
+
+    def _set_gt_labels(self, labels) -> None:
+        self._gt_labels = np.asarray(labels, dtype=np.int64).reshape(-1)
+
+    def _labels_ok(self) -> bool:
+        return self._gt_labels is not None and len(self._gt_labels) == len(self)
+
+    def full_init(self):
+        if self._fully_initialized:
+            return
+        indices, self._indices = self._indices, None
+        try:
+            super().full_init()  # load_data_list (sets the labels) → filter → serialize
+        finally:
+            self._indices = indices
+        if self._gt_labels is not None and len(self._gt_labels) != len(self):
+            self._gt_labels = None  # a filter_data override changed the list: use the slow path
+        if indices is not None:
+            self.get_subset_(indices)
+
+    def get_subset_(self, indices) -> None:
+        positions = subset_positions(indices, len(self)) if self._labels_ok() else None
+        super().get_subset_(indices)
+        self._gt_labels = None if positions is None else self._gt_labels[positions]
+
+    def get_subset(self, indices):
+        sub = super().get_subset(indices)
+        sub._gt_labels = (self._gt_labels[subset_positions(indices, len(self))]
+                          if self._labels_ok() else None)
+        return sub
+
+    def get_gt_labels(self) -> np.ndarray:
+        if not self._fully_initialized:
+            self.full_init()
+        if self._labels_ok():
+            return self._gt_labels.copy()
+        return super().get_gt_labels()
+
+    def get_cat_ids(self, idx: int):
+        if not self._fully_initialized:
+            self.full_init()
+        if self._labels_ok():
+            return [int(self._gt_labels[idx])]
+        return super().get_cat_ids(idx)

@@ -1,6 +1,4 @@
 """The hook that connects mmltr's stateful losses to MMEngine's training loop."""
-from typing import Optional
-
 import numpy as np
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
@@ -15,7 +13,11 @@ class LongTailLossHook(Hook):
 
     It visits every sub-module of the (unwrapped) model and, duck-typed:
 
-    * ``before_run`` (training only, before weights are loaded or resumed): a module whose
+    * ``before_run`` (training only, before weights are loaded or resumed): checks that the
+      val/test datasets' ``metainfo['class_counts']`` (used by ``ShotAccuracy`` for the
+      many/medium/few split) equal the training set's counts — e.g. an imbalance factor changed on
+      the training split only raises a clear error instead of silently mis-grouping classes. A
+      module whose
       ``needs_class_counts`` is true gets ``set_class_counts(counts)``, with ``counts`` taken from
       the training dataset's ``metainfo['class_counts']`` (or a bincount of its labels). Counts
       given explicitly in a loss config are left untouched.
@@ -37,15 +39,32 @@ class LongTailLossHook(Hook):
     def before_run(self, runner) -> None:
         if getattr(runner, '_train_loop', None) is None:
             return  # test/val only: counts come from the checkpoint
+        counts: np.ndarray = get_class_counts(runner.train_dataloader.dataset)
+        self._check_eval_counts(runner, counts)
         targets = [m for m in self._modules(runner) if getattr(m, 'needs_class_counts', False)]
         if not targets:
             return
-        counts: Optional[np.ndarray] = get_class_counts(runner.train_dataloader.dataset)
         for module in targets:
             module.set_class_counts(counts.tolist())
         runner.logger.info(f'LongTailLossHook: class counts ({len(counts)} classes, '
                            f'max {int(counts.max())}, min {int(counts.min())}) set on '
                            f'{", ".join(sorted({type(m).__name__ for m in targets}))}.')
+
+    @staticmethod
+    def _check_eval_counts(runner, counts: np.ndarray) -> None:
+        for name in ('val', 'test'):
+            loop = getattr(runner, f'_{name}_loop', None)
+            if loop is None or isinstance(loop, dict):
+                continue  # not built (yet): nothing to compare
+            meta = getattr(loop.dataloader.dataset, 'metainfo', None) or {}
+            if meta.get('class_counts') is None:
+                continue
+            other = np.asarray(meta['class_counts'], dtype=np.int64)
+            if other.shape != counts.shape or (other != counts).any():
+                raise ValueError(
+                    f'The {name} dataset carries training class counts {other.tolist()} but the '
+                    f'training dataset has {counts.tolist()}: set the same imbalance factor '
+                    f'(imbalance_factor, imb_type, seed) on the train, val and test datasets.')
 
     def before_train_epoch(self, runner) -> None:
         for module in self._modules(runner):

@@ -1,0 +1,167 @@
+"""The long-tailed subsampling protocol of ``CIFAR10LT``/``CIFAR100LT`` and ``LongTailedDataset``.
+
+Reference: LDAM-DRW's ``imbalance_cifar.py`` (Cao et al., NeurIPS'19), the generator behind every
+published CIFAR-10/100-LT number:
+
+* per-class sizes ``n_c = int(n_max * (1/IF) ** (c / (C - 1)))`` for ``imb_type='exp'``; for
+  ``'step'`` the first ``C // 2`` classes keep ``n_max`` and the others get ``int(n_max / IF)``;
+* ``np.random.seed(seed)`` once, then for every class in label order: take that class's indices in
+  file order, shuffle them with ``np.random.shuffle`` and keep the first ``n_c``;
+* the subset is stored class by class, each class in its shuffled order (LDAM's order).
+
+A local ``np.random.RandomState(seed)`` used sequentially draws exactly what the global
+``np.random.seed`` + ``np.random.shuffle`` draws (tested), so the global RNG is left alone.
+
+Difficulty-Net (Sinha & Ohashi, WACV'23) first holds out the **last** ``meta_per_class`` images of
+every class (file order) as a balanced meta/accuracy set, then builds the long tail from what is
+left with ``n_max`` reduced accordingly (475 for CIFAR with 25 held out).
+"""
+import math
+import numbers
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+
+IMB_TYPES = ('exp', 'step')
+SUBSETS = ('lt', 'meta')
+SELECTIONS = ('random', 'first')
+
+
+def check_lt_args(imbalance_factor, imb_type: str = 'exp', seed: int = 0, meta_per_class: int = 0,
+                  subset: str = 'lt', selection: str = 'random', owner: str = 'long-tailed dataset'
+                  ) -> float:
+    """Validate the protocol arguments; return ``imbalance_factor`` as a float."""
+    if isinstance(imbalance_factor, bool) or not isinstance(imbalance_factor, numbers.Real):
+        raise ValueError(f'{owner}: imbalance_factor must be a number >= 1 (n_max / n_min, e.g. '
+                         f'100), got {imbalance_factor!r} of type '
+                         f'{type(imbalance_factor).__name__}.')
+    imbalance_factor = float(imbalance_factor)
+    if not math.isfinite(imbalance_factor) or imbalance_factor < 1:
+        hint = ''
+        if 0 < imbalance_factor < 1:
+            hint = (f' (LDAM-style `--imb_factor {imbalance_factor:g}` corresponds to '
+                    f'imbalance_factor={1 / imbalance_factor:g})')
+        raise ValueError(f'{owner}: imbalance_factor must be a finite number >= 1 (n_max / n_min; '
+                         f'1 = balanced), got {imbalance_factor!r}{hint}.')
+    if imb_type not in IMB_TYPES:
+        raise ValueError(f'{owner}: unknown imb_type {imb_type!r}; choose one of {IMB_TYPES} '
+                         "('exp': n_c = int(n_max * IF^(-c/(C-1))); 'step': first half n_max, "
+                         'second half n_max / IF).')
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise ValueError(f'{owner}: seed must be an int, got {seed!r}.')
+    if isinstance(meta_per_class, bool) or not isinstance(meta_per_class, numbers.Integral) \
+            or meta_per_class < 0:
+        raise ValueError(f'{owner}: meta_per_class must be an int >= 0, got {meta_per_class!r}.')
+    if subset not in SUBSETS:
+        raise ValueError(f"{owner}: subset must be one of {SUBSETS}, got {subset!r}.")
+    if subset == 'meta' and meta_per_class <= 0:
+        raise ValueError(f"{owner}: subset='meta' needs meta_per_class > 0 (the number of images "
+                         'per class held out as the balanced meta set).')
+    if selection not in SELECTIONS:
+        raise ValueError(f'{owner}: selection must be one of {SELECTIONS}, got {selection!r} '
+                         "('random': LDAM's seeded per-class shuffle; 'first': the first n_c "
+                         "images of each class in file order, as Difficulty-Net's released code).")
+    return imbalance_factor
+
+
+def lt_class_sizes(n_max: int, num_classes: int, imbalance_factor: float,
+                   imb_type: str = 'exp') -> List[int]:
+    """Target images per class, exactly as LDAM-DRW's ``get_img_num_per_cls``.
+
+    LDAM passes ``imb_factor = 1/IF`` (0.01 for IF 100); ``1.0 / IF`` is correctly rounded, so it
+    is the same double as the literal and the ``int()`` truncations match bit for bit.
+    """
+    ratio = 1.0 / float(imbalance_factor)
+    if imb_type == 'exp':
+        if num_classes == 1:
+            return [int(n_max)]
+        return [int(n_max * ratio**(c / (num_classes - 1.0))) for c in range(num_classes)]
+    if imb_type == 'step':
+        # LDAM: C//2 classes with n_max then C//2 with n_max/IF (an odd last class gets n_max/IF).
+        half = num_classes // 2
+        return [int(n_max)] * half + [int(n_max * ratio)] * (num_classes - half)
+    raise ValueError(f'unknown imb_type {imb_type!r}; choose one of {IMB_TYPES}.')
+
+
+def _class_indices(labels: np.ndarray, num_classes: int) -> List[np.ndarray]:
+    """Indices of each class in file order (``np.where`` order), via one stable argsort."""
+    order = np.argsort(labels, kind='stable')
+    bounds = np.searchsorted(labels[order], np.arange(num_classes + 1))
+    return [order[bounds[c]:bounds[c + 1]] for c in range(num_classes)]
+
+
+def _split_meta(per_class: List[np.ndarray], meta_per_class: int,
+                owner: str) -> Tuple[List[np.ndarray], List[np.ndarray]]:
+    if meta_per_class <= 0:
+        return per_class, [idx[:0] for idx in per_class]
+    short = [(c, len(idx)) for c, idx in enumerate(per_class) if len(idx) <= meta_per_class]
+    if short:
+        raise ValueError(f'{owner}: meta_per_class={meta_per_class} leaves no training image for '
+                         f'class(es) {short[:10]} (class, images); lower meta_per_class.')
+    rest = [idx[:len(idx) - meta_per_class] for idx in per_class]
+    meta = [idx[len(idx) - meta_per_class:] for idx in per_class]
+    return rest, meta
+
+
+def lt_counts_from_available(available: Sequence[int], imbalance_factor: float,
+                             imb_type: str = 'exp', meta_per_class: int = 0) -> List[int]:
+    """Per-class sizes of the LT subset, from the per-class image counts of the full train split.
+
+    Needs only the counts (no labels order, no images): this is how evaluation splits get the
+    training class counts. ``n_max`` is the largest class after the meta hold-out; a class with
+    fewer images than its target keeps all of them.
+    """
+    avail = [int(a) - meta_per_class if meta_per_class > 0 else int(a) for a in available]
+    if meta_per_class > 0 and min(avail) <= 0:
+        raise ValueError(f'meta_per_class={meta_per_class} leaves no training image for some '
+                         f'class (per-class images: {list(available)[:20]}...).')
+    n_max = max(avail) if avail else 0
+    sizes = lt_class_sizes(n_max, len(avail), imbalance_factor, imb_type)
+    return [min(s, a) for s, a in zip(sizes, avail)]
+
+
+def long_tailed_indices(labels, num_classes: Optional[int] = None, imbalance_factor: float = 100.,
+                        imb_type: str = 'exp', seed: int = 0, meta_per_class: int = 0,
+                        subset: str = 'lt', selection: str = 'random',
+                        owner: str = 'long-tailed dataset') -> Tuple[np.ndarray, List[int]]:
+    """Apply the protocol to a label array.
+
+    Args:
+        labels: integer label of every sample of the full (balanced) training split, in file order.
+        num_classes: number of classes (default ``labels.max() + 1``).
+
+    Returns:
+        ``(indices, lt_counts)``: the positions (into ``labels``) of the requested subset in
+        protocol order, and the per-class sizes of the long-tailed training subset (also for
+        ``subset='meta'``: they are the training counts the meta set is evaluated against).
+    """
+    imbalance_factor = check_lt_args(imbalance_factor, imb_type, seed, meta_per_class, subset,
+                                     selection, owner)
+    labels = np.asarray(labels)
+    if labels.ndim != 1:
+        raise ValueError(f'{owner}: expected one integer label per sample, got an array of shape '
+                         f'{labels.shape}.')
+    labels = labels.astype(np.int64, copy=False)
+    if num_classes is None:
+        num_classes = int(labels.max()) + 1 if labels.size else 0
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(f'{owner}: labels must lie in [0, {num_classes - 1}], got '
+                         f'[{int(labels.min())}, {int(labels.max())}].')
+    per_class, meta = _split_meta(_class_indices(labels, num_classes), meta_per_class, owner)
+    if subset == 'meta':
+        lt_counts = lt_counts_from_available([len(i) for i in per_class], imbalance_factor,
+                                             imb_type)
+        return np.concatenate(meta).astype(np.int64) if meta else np.zeros(0, np.int64), lt_counts
+
+    n_max = max((len(i) for i in per_class), default=0)
+    sizes = lt_class_sizes(n_max, num_classes, imbalance_factor, imb_type)
+    rng = np.random.RandomState(seed)
+    selected = []
+    for c in range(num_classes):
+        idx = per_class[c].copy()
+        if selection == 'random':
+            rng.shuffle(idx)  # same draws as np.random.seed(seed); np.random.shuffle(idx)
+        selected.append(idx[:sizes[c]])
+    lt_counts = [len(s) for s in selected]
+    indices = np.concatenate(selected).astype(np.int64) if selected else np.zeros(0, np.int64)
+    return indices, lt_counts
