@@ -16,8 +16,9 @@ import mmltr  # noqa: E402,F401
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.evaluator import DumpResults  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
+from mmpretrain.registry import RUNNERS  # noqa: E402
 
-from mmltr.utils import select_dist_backend  # noqa: E402
+from mmltr.utils import setup_distributed_without_gpu  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -44,7 +45,6 @@ def main(argv=None):
     args = parse_args(argv)
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
-    select_dist_backend(cfg)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     if args.work_dir is not None:
@@ -52,6 +52,7 @@ def main(argv=None):
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
+    setup_distributed_without_gpu(cfg)
     if args.no_pin_memory:
         cfg.test_dataloader['pin_memory'] = False
     if args.tta:
@@ -62,7 +63,8 @@ def main(argv=None):
     if args.out is not None:
         if not args.out.endswith(('.pkl', '.pickle')):
             raise ValueError('--out must be a .pkl file.')
-    runner = Runner.from_cfg(cfg)
+    # `runner_type` (e.g. FastPathRunner from configs/_base_/fast_path.py), as MMPretrain's tools.
+    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
     if args.out is not None:
         runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))
     metrics = runner.test()

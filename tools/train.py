@@ -15,8 +15,9 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from 
 import mmltr  # noqa: E402,F401  (registers mmltr; fixes resume on torch>=2.6)
 from mmengine.config import Config, ConfigDict, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
+from mmpretrain.registry import RUNNERS  # noqa: E402
 
-from mmltr.utils import select_dist_backend  # noqa: E402
+from mmltr.utils import setup_distributed_without_gpu  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -57,7 +58,6 @@ def merge_args(cfg, args):
         cfg.val_evaluator = None
 
     cfg.launcher = args.launcher
-    select_dist_backend(cfg)
 
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
@@ -103,7 +103,9 @@ def main(argv=None):
     args = parse_args(argv)
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
-    runner = Runner.from_cfg(cfg)
+    setup_distributed_without_gpu(cfg)
+    # `runner_type` (e.g. FastPathRunner from configs/_base_/fast_path.py), as MMPretrain's tools.
+    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
     runner.train()
 
 

@@ -1,1 +1,1 @@
-from .setup_env import select_dist_backend  # noqa: F401
+from .setup_env import setup_distributed_without_gpu  # noqa: F401
