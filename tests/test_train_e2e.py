@@ -1,0 +1,141 @@
+"""End to end through the stock tools: train, resume, test, 2-process CPU DDP, analysis tool.
+
+A tiny long-tailed JPEG/PNG folder tree (the on-disk layout of the JPEG CIFAR-10 copy) is generated,
+and the repo's own base configs are inherited, so this exercises exactly what users run.
+"""
+import json
+import os
+import os.path as osp
+import re
+import socket
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CLASSES = [f'c{i}' for i in range(10)]
+N_TRAIN, N_TEST, IF = 150, 4, 10  # IF 10 on 150/class: 150 ... 15 images: all three shot groups
+
+
+@pytest.fixture(scope='module')
+def data_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp('lt_tree')
+    rng = np.random.RandomState(0)
+    for split, n in (('train', N_TRAIN), ('test', N_TEST)):
+        for c, name in enumerate(CLASSES):
+            os.makedirs(root / split / name)
+            for i in range(n):
+                # class-dependent colour + noise: learnable, but not trivially
+                base = np.array([(c * 25) % 255, (c * 70) % 255, (c * 130) % 255])
+                img = np.clip(base + rng.randint(-60, 60, (32, 32, 3)), 0, 255).astype(np.uint8)
+                Image.fromarray(img).save(root / split / name / f'{i:04d}.png')
+    return root
+
+
+def _write_config(path, data_root, head=None):
+    head = head or ''
+    path.write_text(f"""
+_base_ = [
+    '{ROOT}/configs/_base_/models/resnet32_cifar.py',
+    '{ROOT}/configs/_base_/datasets/cifar10_lt_jpeg.py',
+    '{ROOT}/configs/_base_/schedules/cifar_lt_200e.py',
+    '{ROOT}/configs/_base_/default_runtime.py',
+]
+{head}
+lt = dict(imbalance_factor={IF}, imb_type='exp', seed=0)
+train_dataloader = dict(batch_size=16, num_workers=0, persistent_workers=False,
+                        dataset=dict(dataset=dict(data_root='{data_root}'), **lt))
+val_dataloader = dict(batch_size=32, num_workers=0, persistent_workers=False,
+                      dataset=dict(train_dataset=dict(data_root='{data_root}'),
+                                   dataset=dict(data_root='{data_root}'), **lt))
+test_dataloader = val_dataloader
+param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=True, begin=0, end=100)]
+optim_wrapper = dict(optimizer=dict(lr=0.05))
+train_cfg = dict(max_epochs=1, val_interval=1)
+default_hooks = dict(logger=dict(interval=5))
+""")
+    return str(path)
+
+
+def _run(cmd, timeout=300, env=None):
+    full_env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1', **(env or {}))
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                          env=full_env)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, f'{" ".join(cmd)} failed:\n{out[-6000:]}'
+    return out
+
+
+def _last_metrics(work_dir):
+    """The last validation line of the run's scalars.json (its 'step' is the epoch)."""
+    runs = sorted(d for d in os.listdir(work_dir) if re.fullmatch(r'\d{8}_\d{6}', d))
+    lines = open(osp.join(work_dir, runs[-1], 'vis_data', 'scalars.json')).read().splitlines()
+    vals = [json.loads(x) for x in lines if '"lt/top1"' in x]
+    assert vals, 'no validation metrics were logged'
+    return vals[-1]
+
+
+def test_train_resume_and_test(tmp_path, data_root):
+    cfg = _write_config(tmp_path / 'tiny_ce.py', data_root)
+    work = str(tmp_path / 'work')
+    _run([sys.executable, 'tools/train.py', cfg, '--work-dir', work])
+    m1 = _last_metrics(work)
+    assert m1['step'] == 1
+    for key in ('lt/top1', 'lt/many', 'lt/medium', 'lt/few'):  # every group is populated
+        assert key in m1 and 0.0 <= m1[key] <= 100.0, (key, m1)
+    assert osp.exists(osp.join(work, 'epoch_1.pth'))
+
+    # --resume (no value): continue from the latest checkpoint in the work dir to epoch 2.
+    out = _run([sys.executable, 'tools/train.py', cfg, '--work-dir', work, '--resume',
+                '--cfg-options', 'train_cfg.max_epochs=2'])
+    assert 'resumed epoch: 1' in out, out[-3000:]
+    assert osp.exists(osp.join(work, 'epoch_2.pth'))
+    assert _last_metrics(work)['step'] == 2
+
+    # tools/test.py on the resumed checkpoint, with the per-class dump.
+    dump = tmp_path / 'per_class.json'
+    out = _run([sys.executable, 'tools/test.py', cfg, osp.join(work, 'epoch_2.pth'),
+                '--work-dir', str(tmp_path / 'test'),
+                '--cfg-options', f'test_evaluator.0.dump_per_class={dump}'])
+    assert re.search(r'lt/top1: \d', out), out[-3000:]
+    per_class = json.loads(dump.read_text())
+    text = json.dumps(per_class)
+    assert '"many"' in text and '"few"' in text
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def test_dist_train_two_processes_on_cpu(tmp_path, data_root):
+    # DBM-BS on a cosine head: class counts must reach the loss on every rank (LongTailLossHook).
+    head = ("model = dict(head=dict(_delete_=True, type='CosineClsHead', num_classes=10, "
+            "in_channels=64, loss=dict(type='DBMLoss', base='bs')))")
+    cfg = _write_config(tmp_path / 'tiny_dbm.py', data_root, head)
+    work = str(tmp_path / 'ddp')
+    out = _run(['bash', 'tools/dist_train.sh', cfg, '2', '--work-dir', work],
+               timeout=400, env=dict(PORT=str(_free_port())))
+    assert 'running 2 processes with the gloo backend on CPU' in out
+    # The data is sharded: each rank runs ceil(ceil(N / 2) / 16) iterations per epoch.
+    n = sum(int(N_TRAIN * IF**(-c / 9)) for c in range(10))
+    iters = -(-(-(-n // 2)) // 16)
+    assert f'Epoch(train) [1][{iters}/{iters}]' in out, out[-3000:]
+    assert 'LongTailLossHook: class counts' in out
+    m = _last_metrics(work)
+    assert m['step'] == 1 and 0.0 <= m['lt/top1'] <= 100.0
+    assert osp.exists(osp.join(work, 'epoch_1.pth'))
+
+
+def test_lt_stats_tool(tmp_path, data_root):
+    cfg = _write_config(tmp_path / 'tiny_stats.py', data_root)
+    out = _run([sys.executable, 'tools/analysis/lt_stats.py', cfg])
+    counts = [int(N_TRAIN * IF**(-c / 9)) for c in range(10)]
+    assert f'images: {sum(counts)}' in out
+    many = sum(n > 100 for n in counts)
+    few = sum(n < 20 for n in counts)
+    assert f'few (< 20): {few} classes' in out and f'many (> 100): {many} classes' in out
