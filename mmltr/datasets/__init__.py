@@ -14,3 +14,4 @@ __all__ = [
     'long_tailed_indices', 'lt_class_sizes', 'lt_counts_from_available', 'parse_list_file',
     'dataset_labels', 'get_class_counts', 'subset_positions'
 ]
+from . import transforms  # noqa: F401  (registers DeVriesCutout in TRANSFORMS)

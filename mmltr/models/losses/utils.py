@@ -8,7 +8,10 @@ CountsLike = Union[Sequence[int], torch.Tensor, None]
 
 
 def check_hard_labels(label: torch.Tensor, cls_score: torch.Tensor, loss_name: str) -> torch.Tensor:
-    """Return ``label`` as a 1-D long tensor, or raise a clear error for soft/bad labels."""
+    """Return ``label`` as a 1-D long tensor, or raise a clear error for soft/bad labels.
+
+    Shape and dtype are checked always; the value range only for CPU tensors (no device sync).
+    """
     if label.dim() != 1 or label.is_floating_point():
         raise ValueError(
             f'{loss_name} needs hard integer labels of shape (N,), got a {label.dtype} tensor of '
@@ -16,7 +19,10 @@ def check_hard_labels(label: torch.Tensor, cls_score: torch.Tensor, loss_name: s
             f'not supported by this loss: remove `train_cfg.augments` or use CrossEntropyLoss.')
     if label.numel() != cls_score.size(0):
         raise ValueError(f'{loss_name}: {label.numel()} labels for {cls_score.size(0)} scores.')
-    if label.numel() and (int(label.min()) < 0 or int(label.max()) >= cls_score.size(1)):
+    # The range check reads values, a host sync on an accelerator: do it for CPU tensors only
+    # (on CUDA an out-of-range label still trips the gather/cross-entropy kernel's own assert).
+    if label.numel() and label.device.type == 'cpu' and (
+            int(label.min()) < 0 or int(label.max()) >= cls_score.size(1)):
         raise ValueError(f'{loss_name}: labels must lie in [0, {cls_score.size(1) - 1}], got '
                          f'[{int(label.min())}, {int(label.max())}].')
     return label.long()
@@ -114,3 +120,15 @@ class CountAwareLoss(nn.Module):
     def set_epoch(self, epoch: int) -> None:
         """0-based index of the training epoch about to run (set by LongTailLossHook)."""
         self.epoch = int(epoch)
+
+
+def check_cosine_scores(cos: torch.Tensor, loss_name: str, tol: float = 1e-3) -> None:
+    """Raise a clear error when a loss that expects raw cosines (DBM, LDAM) gets logits.
+
+    Costs one device sync, so losses call it on their first forward only.
+    """
+    if cos.numel() and float(cos.detach().abs().max()) > 1.0 + tol:
+        raise ValueError(
+            f'{loss_name} expects raw cosine similarities in [-1, 1] (it applies its own scale and '
+            f'margins), got scores up to {float(cos.detach().abs().max()):.3g}. Use it with '
+            "CosineClsHead (which hands raw cosines to losses with `expects_cosine = True`).")
