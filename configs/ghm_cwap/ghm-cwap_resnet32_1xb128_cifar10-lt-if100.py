@@ -1,0 +1,43 @@
+# GHM-CWAP (Zhang et al., ICASSP 2022), ResNet-32, CIFAR-10-LT IF100: bins 30, alpha 0.9,
+# gamma 0.8, adaptive unit regions, intra- and inter-category balance. LDAM-DRW CIFAR recipe as
+# in the paper's Table 1: batch 128, SGD lr 0.1 (momentum 0.9, wd 2e-4), 200 epochs, 5-epoch
+# warm-up, lr x0.01 at epochs 160 and 180 (x0.0001 from 180), RandomCrop 32 pad 4 + horizontal
+# flip only (schedule: configs/_base_/schedules/cifar_lt_200e_step.py).
+#   python tools/train.py configs/ghm_cwap/ghm-cwap_resnet32_1xb128_cifar10-lt-if100.py
+# The loss's epoch boundary (region/weight update) is driven by LongTailLossHook (default_runtime).
+# Other imbalance factors: the -if500/-if10/-if1 configs inherit this one; an imbalance factor must
+# be set on the train, val and test datasets alike (LongTailLossHook checks it).
+_base_ = [
+    '../_base_/models/resnet32_cifar.py',
+    '../_base_/datasets/cifar10_lt.py',
+    '../_base_/schedules/cifar_lt_200e_step.py',
+    '../_base_/default_runtime.py',
+]
+imbalance_factor = 100
+
+model = dict(
+    head=dict(
+        num_classes=10,
+        loss=dict(
+            _delete_=True,
+            type='GHMCWAPLoss',
+            num_classes=10,
+            bins=30,
+            alpha=0.9,
+            gamma=0.8,
+            adaptive_bins=True,
+            use_intra=True,
+            use_inter=True,
+            max_weight=10.0)))
+data_preprocessor = dict(num_classes=10)
+
+# LDAM's CIFAR augmentation: crop + flip only.
+train_pipeline = [
+    dict(type='RandomCrop', crop_size=32, padding=4),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='PackInputs'),
+]
+train_dataloader = dict(
+    batch_size=128, dataset=dict(imbalance_factor=imbalance_factor, pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(imbalance_factor=imbalance_factor))
+test_dataloader = dict(dataset=dict(imbalance_factor=imbalance_factor))
