@@ -14,4 +14,5 @@ __all__ = [
     'long_tailed_indices', 'lt_class_sizes', 'lt_counts_from_available', 'parse_list_file',
     'dataset_labels', 'get_class_counts', 'subset_positions'
 ]
+from .meta_subset import ClassBalancedSubset  # noqa: F401
 from . import transforms  # noqa: F401  (registers DeVriesCutout in TRANSFORMS)

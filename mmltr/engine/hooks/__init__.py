@@ -1,2 +1,3 @@
 # Each module registers its classes into mmpretrain.registry.HOOKS.
+from .difficulty_net_hook import DifficultyNetHook  # noqa: F401
 from .long_tail_loss_hook import LongTailLossHook  # noqa: F401

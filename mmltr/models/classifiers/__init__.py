@@ -1,1 +1,3 @@
 # Each module registers its classes into mmpretrain.registry.MODELS on import.
+from .difficulty_net import DifficultyNet  # noqa: F401
+from .difficulty_net_classifier import DifficultyNetClassifier  # noqa: F401

@@ -1,0 +1,148 @@
+"""``ClassBalancedSubset``: a fixed number of images per class from a labelled dataset.
+
+Difficulty-Net's meta/accuracy set on ImageNet-LT and Places-LT is **10 images per class drawn at
+random from the val list** (20 per class), methods.md §2.5. This wrapper builds such a set from
+any labelled MMPretrain dataset (mmltr's list datasets, a ``CustomDataset`` folder tree, ...). On
+CIFAR-LT use ``CIFAR10LT``/``CIFAR100LT``/``LongTailedDataset`` with ``meta_per_class=25,
+subset='meta'`` instead: that hold-out is removed from the training data before the long tail is
+drawn.
+"""
+import copy
+import logging
+from typing import List, Union
+
+import numpy as np
+from mmengine.dataset import BaseDataset, force_full_init
+from mmengine.logging import print_log
+from mmpretrain.registry import DATASETS
+
+from .long_tailed import dataset_labels
+
+SELECTIONS = ('random', 'first', 'last')
+
+
+def _build(dataset):
+    if isinstance(dataset, dict):
+        return DATASETS.build(dataset)
+    if hasattr(dataset, '__getitem__') and hasattr(dataset, '__len__'):
+        return dataset
+    raise TypeError('ClassBalancedSubset: dataset must be a dataset config dict or a dataset, got '
+                    f'{type(dataset).__name__}.')
+
+
+def _num_classes(metainfo: dict, labels: np.ndarray) -> int:
+    classes = metainfo.get('classes') if metainfo else None
+    if classes:
+        return len(classes)
+    return int(labels.max()) + 1 if labels.size else 0
+
+
+def balanced_indices(labels: np.ndarray, num_classes: int, per_class: int,
+                     selection: str = 'random', seed: int = 0,
+                     owner: str = 'ClassBalancedSubset') -> np.ndarray:
+    """``per_class`` positions of every class (class by class, file order within a class).
+
+    ``selection='random'``: a ``np.random.RandomState(seed)`` choice without replacement per class
+    (classes in label order); ``'first'``/``'last'``: the first/last ``per_class`` in file order.
+    A class with fewer than ``per_class`` images raises a ``ValueError``.
+    """
+    if selection not in SELECTIONS:
+        raise ValueError(f'{owner}: selection must be one of {SELECTIONS}, got {selection!r}.')
+    if isinstance(per_class, bool) or int(per_class) != per_class or per_class < 1:
+        raise ValueError(f'{owner}: per_class must be an int >= 1, got {per_class!r}.')
+    per_class = int(per_class)
+    labels = np.asarray(labels, dtype=np.int64)
+    rng = np.random.RandomState(seed)
+    out, short = [], []
+    for c in range(num_classes):
+        idx = np.flatnonzero(labels == c)
+        if len(idx) < per_class:
+            short.append((c, len(idx)))
+            continue
+        if selection == 'random':
+            idx = np.sort(rng.choice(idx, per_class, replace=False))
+        elif selection == 'first':
+            idx = idx[:per_class]
+        else:
+            idx = idx[len(idx) - per_class:]
+        out.append(idx)
+    if short:
+        raise ValueError(f'{owner}: per_class={per_class} but class(es) {short[:10]} '
+                         '(class, images) have fewer images.')
+    return np.concatenate(out).astype(np.int64) if out else np.zeros(0, np.int64)
+
+
+@DATASETS.register_module()
+class ClassBalancedSubset:
+    """``per_class`` images of every class of ``dataset`` (e.g. 10/class of ImageNet_LT_val).
+
+    ``metainfo`` is the wrapped dataset's (with its ``class_counts``, the long-tailed *training*
+    counts on mmltr's datasets). Labels are read without decoding images.
+
+    Args:
+        dataset (dict | Dataset): the labelled dataset to draw from.
+        per_class (int): images per class. Default 10.
+        selection (str): ``'random'`` (default, seeded), ``'first'`` or ``'last'`` in file order.
+        seed (int): seed of the random choice. Default 0.
+        lazy_init (bool): defer ``full_init``. Default False.
+    """
+
+    def __init__(self, dataset: Union[dict, BaseDataset], per_class: int = 10,
+                 selection: str = 'random', seed: int = 0, lazy_init: bool = False) -> None:
+        if selection not in SELECTIONS:
+            raise ValueError(f'ClassBalancedSubset: selection must be one of {SELECTIONS}, got '
+                             f'{selection!r}.')
+        self.dataset = _build(dataset)
+        self.per_class = per_class
+        self.selection = selection
+        self.seed = int(seed)
+        self._metainfo = copy.deepcopy(dict(getattr(self.dataset, 'metainfo', {}) or {}))
+        self._fully_initialized = False
+        if not lazy_init:
+            self.full_init()
+
+    def full_init(self) -> None:
+        if self._fully_initialized:
+            return
+        labels = dataset_labels(self.dataset)
+        self._metainfo.update(copy.deepcopy(dict(getattr(self.dataset, 'metainfo', {}) or {})))
+        num_classes = _num_classes(self._metainfo, labels)
+        self.indices = balanced_indices(labels, num_classes, self.per_class, self.selection,
+                                        self.seed)
+        self._labels = labels[self.indices]
+        self._fully_initialized = True
+
+    @property
+    def metainfo(self) -> dict:
+        if not self._fully_initialized:
+            self.full_init()
+        return copy.deepcopy(self._metainfo)
+
+    @force_full_init
+    def get_gt_labels(self) -> np.ndarray:
+        return self._labels.copy()
+
+    @force_full_init
+    def get_cat_ids(self, idx: int) -> List[int]:
+        return [int(self._labels[idx])]
+
+    @force_full_init
+    def get_data_info(self, idx: int) -> dict:
+        return self.dataset.get_data_info(int(self.indices[idx]))
+
+    def __getitem__(self, idx: int):
+        if not self._fully_initialized:
+            print_log('Please call `full_init` method manually to accelerate the speed.',
+                      logger='current', level=logging.WARNING)
+            self.full_init()
+        return self.dataset[int(self.indices[idx])]
+
+    @force_full_init
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __repr__(self) -> str:
+        n = len(self) if self._fully_initialized else 'not yet loaded'
+        return (f'Dataset ClassBalancedSubset\n    Wrapped: {type(self.dataset).__name__}\n'
+                f'    per_class={self.per_class}, selection={self.selection}, seed={self.seed}\n'
+                f'    Number of samples: {n}')
