@@ -44,11 +44,11 @@ data_preprocessor = dict(
 
 train_pipeline = [
     # reflect-pad 4 (a 40 px crop of the reflect-padded 40 px image), then RandomCrop 32 pad 4
-    dict(type='RandomCrop', crop_size=40, padding=4, padding_mode='reflect'),
+    dict(type='RandomCrop', crop_size=40, pad_if_needed=True, padding_mode='reflect'),
     dict(type='RandomCrop', crop_size=32, padding=4),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='AutoAugment', policies={{_base_.autoaug_cifar10_policies}},
-         hparams=dict(pad_val=128)),
+         hparams=dict(pad_val=(128, 128, 128))),
     dict(type='DeVriesCutout', length=16, n_holes=1, pad_val=0),
     dict(type='PackInputs'),
 ]

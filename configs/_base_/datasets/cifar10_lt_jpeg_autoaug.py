@@ -20,7 +20,7 @@ train_pipeline = [
     dict(
         type='AutoAugment',
         policies={{_base_.autoaug_cifar10_policies}},
-        hparams=dict(pad_val=128)),
+        hparams=dict(pad_val=(128, 128, 128))),
     dict(type='DeVriesCutout', length=16, n_holes=1, pad_val=0),
     dict(type='PackInputs'),
 ]
