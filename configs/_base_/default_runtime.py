@@ -9,7 +9,8 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    # Keep the last checkpoint (resume) and the best one by overall top-1 on the val split.
+    # Keep the last checkpoint (for --resume). mmltr reports final-epoch accuracy; add
+    # save_best='lt/top1' to also keep the best epoch (that selects on the evaluation split).
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),

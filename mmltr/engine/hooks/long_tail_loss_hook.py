@@ -2,6 +2,7 @@
 import numpy as np
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
+from mmengine.runner import BaseLoop
 from mmpretrain.registry import HOOKS
 
 from mmltr.datasets.utils import get_class_counts
@@ -37,8 +38,10 @@ class LongTailLossHook(Hook):
         return list(model.modules())
 
     def before_run(self, runner) -> None:
-        if getattr(runner, '_train_loop', None) is None:
-            return  # test/val only: counts come from the checkpoint
+        # Only when training: Runner.train() builds the train loop before before_run, while in
+        # runner.test()/val() it stays a config dict (or None). Counts then come from the checkpoint.
+        if not isinstance(getattr(runner, '_train_loop', None), BaseLoop):
+            return
         counts: np.ndarray = get_class_counts(runner.train_dataloader.dataset)
         self._check_eval_counts(runner, counts)
         targets = [m for m in self._modules(runner) if getattr(m, 'needs_class_counts', False)]
