@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from mmengine.runner import BaseLoop
 
 import mmltr  # noqa: F401  (registers the losses)
 from mmpretrain.registry import MODELS
@@ -270,11 +271,20 @@ class _FakeLoader:
     dataset = _FakeDataset()
 
 
+class _BuiltLoop(BaseLoop):
+
+    def __init__(self):  # no runner/dataloader needed here
+        pass
+
+    def run(self):  # pragma: no cover
+        pass
+
+
 class _FakeRunner:
 
     def __init__(self, model):
         self.model = model
-        self._train_loop = object()
+        self._train_loop = _BuiltLoop()  # a built train loop: the runner is training
         self.train_dataloader = _FakeLoader()
         self.epoch = 0
 

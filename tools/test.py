@@ -6,7 +6,6 @@ Same flags as MMPretrain's ``tools/test.py``::
                                            [--cfg-options k=v ...] [--launcher pytorch]
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
@@ -18,7 +17,8 @@ from mmengine.evaluator import DumpResults  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 from mmpretrain.registry import RUNNERS  # noqa: E402
 
-from mmltr.utils import setup_distributed_without_gpu  # noqa: E402
+from mmltr.utils import (parse_launcher_args, set_work_dir,  # noqa: E402
+                         setup_distributed_without_gpu)
 
 
 def parse_args(argv=None):
@@ -32,13 +32,7 @@ def parse_args(argv=None):
         help='override config settings, e.g. test_evaluator.0.dump_per_class=per_class.json')
     parser.add_argument('--no-pin-memory', action='store_true')
     parser.add_argument('--tta', action='store_true', help='test-time augmentation (tta_model)')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    return parse_launcher_args(parser, argv)
 
 
 def main(argv=None):
@@ -47,10 +41,7 @@ def main(argv=None):
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    set_work_dir(cfg, args.work_dir, args.config)
     cfg.load_from = args.checkpoint
     setup_distributed_without_gpu(cfg)
     if args.no_pin_memory:

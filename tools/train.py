@@ -6,7 +6,6 @@ Same flags as MMPretrain's ``tools/train.py``::
                                  [--no-validate] [--cfg-options k=v ...] [--launcher pytorch]
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
@@ -17,7 +16,8 @@ from mmengine.config import Config, ConfigDict, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 from mmpretrain.registry import RUNNERS  # noqa: E402
 
-from mmltr.utils import setup_distributed_without_gpu  # noqa: E402
+from mmltr.utils import (parse_launcher_args, set_work_dir,  # noqa: E402
+                         setup_distributed_without_gpu)
 
 
 def parse_args(argv=None):
@@ -40,14 +40,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config settings, e.g. train_dataloader.dataset.imbalance_factor=50')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    # torchrun passes LOCAL_RANK in the environment; older launchers pass --local_rank.
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    return parse_launcher_args(parser, argv)
 
 
 def merge_args(cfg, args):
@@ -59,10 +52,7 @@ def merge_args(cfg, args):
 
     cfg.launcher = args.launcher
 
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    set_work_dir(cfg, args.work_dir, args.config)
 
     if args.amp:
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')

@@ -6,6 +6,7 @@
 # reported).
 #   python tools/train.py configs/dbm/ce_resnet32_1xb64_cifar10-lt-if100.py
 # The -if10/-if50/-if200 configs inherit this one and only change the imbalance factor.
+# bs_ (same folder) inherits it too and only changes the loss.
 _base_ = [
     '../_base_/models/resnet32_cifar.py',
     '../_base_/datasets/cifar10_lt_autoaug.py',

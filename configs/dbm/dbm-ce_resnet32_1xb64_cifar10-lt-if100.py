@@ -7,6 +7,7 @@
 # reported).
 #   python tools/train.py configs/dbm/dbm-ce_resnet32_1xb64_cifar10-lt-if100.py
 # The -if10/-if50/-if200 configs inherit this one and only change the imbalance factor.
+# dbm-bs_, dbm-drw_ and ldam-drw_ (same folder) inherit it too and only change the loss.
 _base_ = [
     '../_base_/models/resnet32_cifar_cosine.py',
     '../_base_/datasets/cifar10_lt_autoaug.py',

@@ -1,22 +1,14 @@
 # LDAM-DRW baseline of the DBM paper (Cao et al., NeurIPS'19): cosine classifier, margins m_c ~
 # n_c^(-1/4) (max 0.5) subtracted from the target cosine, s=30; class-balanced re-weighting (beta
 # 0.9999) from epoch 160.
-# ResNet-32, CIFAR-100-LT IF100, the DBM paper's CIFAR recipe: batch 64, SGD lr 0.1 (momentum 0.9,
-# wd 2e-4), 200 epochs, 5-epoch linear warm-up then cosine; RandomCrop 32 pad 4 + flip +
-# AutoAugment (CIFAR-10 policy) + Cutout 16 px.
+# ResNet-32, CIFAR-100-LT IF100, the DBM paper's CIFAR recipe, inherited from
+# dbm-ce_resnet32_1xb64_cifar100-lt-if100.py (only the loss differs).
 # DBM paper Table 2 (best-epoch test top-1): IF100 48.99, IF50 54.27, IF10 64.58 (IF200 not
 # reported).
 #   python tools/train.py configs/dbm/ldam-drw_resnet32_1xb64_cifar100-lt-if100.py
 # The -if10/-if50/-if200 configs inherit this one and only change the imbalance factor.
-_base_ = [
-    '../_base_/models/resnet32_cifar_cosine.py',
-    '../_base_/datasets/cifar100_lt_autoaug.py',
-    '../_base_/schedules/cifar_lt_200e.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = './dbm-ce_resnet32_1xb64_cifar100-lt-if100.py'
 model = dict(
     head=dict(
-        num_classes=100,
         loss=dict(_delete_=True, type='LDAMLoss', max_margin=0.5, scale=30.0, drw_epoch=160,
                   beta=0.9999)))
-train_dataloader = dict(batch_size=64)

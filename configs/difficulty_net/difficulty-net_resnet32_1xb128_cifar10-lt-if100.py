@@ -20,11 +20,13 @@
 # (CIFAR-10 policy), Cutout 16 px; CIFAR-100 mean/std for both datasets, as in their code.
 # Stage 2 (LAS classifier re-balancing) is not implemented. Reported (two-stage, CIFAR-100 only):
 # IF10 65.22, IF50 56.90, IF100 52.96; CIFAR-10-LT numbers are not available.
-# Other imbalance factors: the -if10/-if50/-if200 configs inherit this one.
+# Other imbalance factors: the -if10/-if50/-if200 configs inherit this one; so does the
+# CIFAR-100-LT IF100 config (it changes only the dataset).
 _base_ = [
     '../_base_/models/resnet32_cifar.py',
     '../_base_/datasets/cifar10_lt_autoaug.py',
     '../_base_/default_runtime.py',
+    '../_base_/difficulty_net_runtime.py',
 ]
 imbalance_factor = 100
 meta_per_class = 25
@@ -100,13 +102,4 @@ param_scheduler = dict(
     difficulty_net=[],
 )
 train_cfg = dict(by_epoch=True, max_epochs=200, val_interval=1)
-val_cfg = dict()
-test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=128)
-
-# mmengine's default DDP wrapper never calls the model's train_step: wrap each child separately
-# (the GAN-style wrapper), so `tools/dist_train.sh` runs the meta step. device_ids=None: each
-# child stays on its process's device (GPU, or CPU with gloo, where DDP refuses device_ids).
-model_wrapper_cfg = dict(
-    type='MMSeparateDistributedDataParallel', broadcast_buffers=False,
-    find_unused_parameters=False, device_ids=None)

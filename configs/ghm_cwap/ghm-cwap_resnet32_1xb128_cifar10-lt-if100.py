@@ -7,37 +7,12 @@
 # The loss's epoch boundary (region/weight update) is driven by LongTailLossHook (default_runtime).
 # Other imbalance factors: the -if500/-if10/-if1 configs inherit this one; an imbalance factor must
 # be set on the train, val and test datasets alike (LongTailLossHook checks it).
+# The loss: configs/_base_/models/resnet32_cifar_ghm-cwap.py; the data (IF100, LDAM's crop + flip
+# augmentation): configs/_base_/datasets/cifar10_lt.py.
 _base_ = [
-    '../_base_/models/resnet32_cifar.py',
+    '../_base_/models/resnet32_cifar_ghm-cwap.py',
     '../_base_/datasets/cifar10_lt.py',
     '../_base_/schedules/cifar_lt_200e_step.py',
     '../_base_/default_runtime.py',
 ]
-imbalance_factor = 100
-
-model = dict(
-    head=dict(
-        num_classes=10,
-        loss=dict(
-            _delete_=True,
-            type='GHMCWAPLoss',
-            num_classes=10,
-            bins=30,
-            alpha=0.9,
-            gamma=0.8,
-            adaptive_bins=True,
-            use_intra=True,
-            use_inter=True,
-            max_weight=10.0)))
-data_preprocessor = dict(num_classes=10)
-
-# LDAM's CIFAR augmentation: crop + flip only.
-train_pipeline = [
-    dict(type='RandomCrop', crop_size=32, padding=4),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
-]
-train_dataloader = dict(
-    batch_size=128, dataset=dict(imbalance_factor=imbalance_factor, pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(imbalance_factor=imbalance_factor))
-test_dataloader = dict(dataset=dict(imbalance_factor=imbalance_factor))
+train_dataloader = dict(batch_size=128)

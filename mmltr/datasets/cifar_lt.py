@@ -9,7 +9,7 @@ from mmpretrain.datasets import CIFAR10, CIFAR100
 from mmpretrain.datasets.utils import download_and_extract_archive
 from mmpretrain.registry import DATASETS
 
-from .imbalance import check_lt_args, long_tailed_indices, lt_counts_from_available
+from .imbalance import LongTailProtocolMixin
 from .utils import GtLabelsArrayMixin
 
 
@@ -32,7 +32,7 @@ def read_cifar_labels(path: str) -> np.ndarray:
 
 
 @DATASETS.register_module()
-class CIFAR10LT(GtLabelsArrayMixin, CIFAR10):
+class CIFAR10LT(LongTailProtocolMixin, GtLabelsArrayMixin, CIFAR10):
     """CIFAR-10-LT: MMPretrain's ``CIFAR10`` with the LDAM-DRW long-tailed train split.
 
     The train split keeps, for class ``c`` (label order), ``n_c = int(n_max * IF^(-c/(C-1)))``
@@ -76,16 +76,11 @@ class CIFAR10LT(GtLabelsArrayMixin, CIFAR10):
                  metainfo: Optional[dict] = None,
                  **kwargs):
         name = type(self).__name__
-        self.imbalance_factor = check_lt_args(imbalance_factor, imb_type, seed, meta_per_class,
-                                              subset, selection, owner=name)
+        self._set_protocol(imbalance_factor, imb_type, seed, meta_per_class, subset, selection,
+                           owner=name)
         if subset == 'meta' and split != 'train':
             raise ValueError(f"{name}: subset='meta' is the hold-out of the train split; got "
                              f'split={split!r}.')
-        self.imb_type = imb_type
-        self.seed = int(seed)
-        self.meta_per_class = int(meta_per_class)
-        self.subset = subset
-        self.selection = selection
         super().__init__(data_root=data_root, split=split, metainfo=metainfo, download=download,
                          **kwargs)
 
@@ -145,15 +140,12 @@ class CIFAR10LT(GtLabelsArrayMixin, CIFAR10):
         name = type(self).__name__
         if self.split == 'train':
             imgs, labels = self._read_split(self.train_list)
-            indices, counts = long_tailed_indices(
-                labels, num_classes, self.imbalance_factor, self.imb_type, self.seed,
-                self.meta_per_class, self.subset, self.selection, owner=name)
+            indices, counts = self._protocol_indices(labels, num_classes, owner=name)
         else:
             available = np.bincount(self._train_labels(), minlength=num_classes)
             if len(available) != num_classes:
                 raise ValueError(f'{name}: train labels exceed the {num_classes} classes.')
-            counts = lt_counts_from_available(available, self.imbalance_factor, self.imb_type,
-                                              self.meta_per_class)
+            counts = self._protocol_counts(available)
             imgs, labels = self._read_split(self.test_list)
             indices = np.arange(len(labels))
         self._metainfo['class_counts'] = tuple(int(c) for c in counts)
@@ -162,9 +154,7 @@ class CIFAR10LT(GtLabelsArrayMixin, CIFAR10):
 
     def extra_repr(self) -> List[str]:
         body = super().extra_repr()
-        body.append(f'Long tail: \tIF={self.imbalance_factor:g}, {self.imb_type}, seed={self.seed}'
-                    f', meta_per_class={self.meta_per_class}, subset={self.subset}'
-                    f', selection={self.selection}')
+        body.append(f'Long tail: \t{self._protocol_repr()}')
         return body
 
 

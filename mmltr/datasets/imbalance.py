@@ -165,3 +165,39 @@ def long_tailed_indices(labels, num_classes: Optional[int] = None, imbalance_fac
     lt_counts = [len(s) for s in selected]
     indices = np.concatenate(selected).astype(np.int64) if selected else np.zeros(0, np.int64)
     return indices, lt_counts
+
+
+class LongTailProtocolMixin:
+    """The long-tailed protocol's arguments, checked and kept as attributes, and its two uses.
+
+    Shared by :class:`~mmltr.datasets.CIFAR10LT` and :class:`~mmltr.datasets.LongTailedDataset`:
+    :meth:`_set_protocol` (from ``__init__``) sets ``imbalance_factor`` (float), ``imb_type``,
+    ``seed``, ``meta_per_class``, ``subset`` and ``selection``.
+    """
+
+    def _set_protocol(self, imbalance_factor, imb_type: str, seed: int, meta_per_class: int,
+                      subset: str, selection: str, owner: str) -> None:
+        self.imbalance_factor = check_lt_args(imbalance_factor, imb_type, seed, meta_per_class,
+                                              subset, selection, owner=owner)
+        self.imb_type = imb_type
+        self.seed = int(seed)
+        self.meta_per_class = int(meta_per_class)
+        self.subset = subset
+        self.selection = selection
+
+    def _protocol_indices(self, labels: np.ndarray, num_classes: int,
+                          owner: str) -> Tuple[np.ndarray, List[int]]:
+        """:func:`long_tailed_indices` of a training set's ``labels`` under this protocol."""
+        return long_tailed_indices(labels, num_classes, self.imbalance_factor, self.imb_type,
+                                   self.seed, self.meta_per_class, self.subset, self.selection,
+                                   owner=owner)
+
+    def _protocol_counts(self, available: Sequence[int]) -> List[int]:
+        """:func:`lt_counts_from_available`: the training counts this protocol gives."""
+        return lt_counts_from_available(available, self.imbalance_factor, self.imb_type,
+                                        self.meta_per_class)
+
+    def _protocol_repr(self) -> str:
+        return (f'IF={self.imbalance_factor:g}, {self.imb_type}, seed={self.seed}, '
+                f'meta_per_class={self.meta_per_class}, subset={self.subset}, '
+                f'selection={self.selection}')

@@ -1,14 +1,14 @@
 """``LongTailedDataset``: the CIFAR-LT protocol as a wrapper for any labelled MMPretrain dataset."""
 import copy
 import logging
-from typing import List, Optional, Sequence, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset, force_full_init
 from mmengine.logging import print_log
 from mmpretrain.registry import DATASETS
 
-from .imbalance import check_lt_args, long_tailed_indices, lt_counts_from_available
+from .imbalance import LongTailProtocolMixin
 
 
 def _build(dataset, what: str):
@@ -54,8 +54,61 @@ def _num_classes(metainfo: dict, labels: np.ndarray) -> int:
     return int(labels.max()) + 1 if labels.size else 0
 
 
+class SelectionWrapper:
+    """A dataset made of the samples ``indices`` of the wrapped ``dataset``, in that order.
+
+    Shared by :class:`LongTailedDataset` and :class:`~mmltr.datasets.ClassBalancedSubset`. Their
+    ``full_init`` (run at the latest by the first access, as MMEngine's wrappers) sets
+    ``indices``, the selected samples' ``_labels`` and ``_metainfo``, and
+    ``_fully_initialized = True``; this class gives the dataset API on top of them.
+    """
+
+    def _read_labels(self) -> Tuple[np.ndarray, int]:
+        """The wrapped dataset's labels (no image decoded) and number of classes.
+
+        Also refreshes ``_metainfo`` from the wrapped dataset's.
+        """
+        labels = dataset_labels(self.dataset)
+        # the wrapped dataset's metainfo may only be complete after its full_init
+        self._metainfo.update(copy.deepcopy(dict(getattr(self.dataset, 'metainfo', {}) or {})))
+        return labels, _num_classes(self._metainfo, labels)
+
+    @property
+    def metainfo(self) -> dict:
+        if not self._fully_initialized:
+            self.full_init()
+        return copy.deepcopy(self._metainfo)
+
+    @force_full_init
+    def _get_ori_dataset_idx(self, idx: int) -> int:
+        return int(self.indices[idx])
+
+    @force_full_init
+    def get_gt_labels(self) -> np.ndarray:
+        return self._labels.copy()
+
+    @force_full_init
+    def get_cat_ids(self, idx: int) -> List[int]:
+        return [int(self._labels[idx])]
+
+    @force_full_init
+    def get_data_info(self, idx: int) -> dict:
+        return self.dataset.get_data_info(self._get_ori_dataset_idx(idx))
+
+    def __getitem__(self, idx: int):
+        if not self._fully_initialized:
+            print_log('Please call `full_init` method manually to accelerate the speed.',
+                      logger='current', level=logging.WARNING)
+            self.full_init()
+        return self.dataset[self._get_ori_dataset_idx(idx)]
+
+    @force_full_init
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
 @DATASETS.register_module()
-class LongTailedDataset:
+class LongTailedDataset(LongTailProtocolMixin, SelectionWrapper):
     """Apply the LDAM-DRW long-tailed protocol to any labelled MMPretrain dataset.
 
     Two uses:
@@ -114,8 +167,8 @@ class LongTailedDataset:
                  train_dataset: Union[dict, BaseDataset, None] = None,
                  class_counts: Optional[Sequence[int]] = None,
                  lazy_init: bool = False):
-        self.imbalance_factor = check_lt_args(imbalance_factor, imb_type, seed, meta_per_class,
-                                              subset, selection, owner='LongTailedDataset')
+        self._set_protocol(imbalance_factor, imb_type, seed, meta_per_class, subset, selection,
+                           owner='LongTailedDataset')
         if train_dataset is not None and class_counts is not None:
             raise ValueError('LongTailedDataset: give either train_dataset (counts computed with '
                              'the protocol) or class_counts (explicit), not both.')
@@ -132,11 +185,6 @@ class LongTailedDataset:
         if not subsample and train_dataset is None and class_counts is None:
             train_dataset = self._derive_train_cfg(dataset)
         self.subsample = bool(subsample)
-        self.imb_type = imb_type
-        self.seed = int(seed)
-        self.meta_per_class = int(meta_per_class)
-        self.subset = subset
-        self.selection = selection
         self.dataset = _build(dataset, 'dataset')
         self._train_dataset_cfg = train_dataset
         self._explicit_counts = None if class_counts is None else [int(c) for c in class_counts]
@@ -156,18 +204,13 @@ class LongTailedDataset:
     def full_init(self) -> None:
         if self._fully_initialized:
             return
-        labels = dataset_labels(self.dataset)
-        # the wrapped dataset's metainfo may only be complete after its full_init
-        self._metainfo.update(copy.deepcopy(dict(getattr(self.dataset, 'metainfo', {}) or {})))
-        num_classes = _num_classes(self._metainfo, labels)
+        labels, num_classes = self._read_labels()
         if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
             raise ValueError(f'LongTailedDataset: labels of {type(self.dataset).__name__} lie in '
                              f'[{labels.min()}, {labels.max()}] but it declares {num_classes} '
                              'classes.')
         if self.mode == 'train':
-            indices, counts = long_tailed_indices(
-                labels, num_classes, self.imbalance_factor, self.imb_type, self.seed,
-                self.meta_per_class, self.subset, self.selection, owner='LongTailedDataset')
+            indices, counts = self._protocol_indices(labels, num_classes, owner='LongTailedDataset')
         else:
             indices = np.arange(len(labels), dtype=np.int64)
             counts = self._explicit_counts if self.mode == 'counts' else self._eval_counts()
@@ -205,46 +248,12 @@ class LongTailedDataset:
         train_meta = dict(getattr(train, 'metainfo', {}) or {})
         num_classes = _num_classes(train_meta, train_labels)
         available = np.bincount(train_labels, minlength=num_classes)
-        return lt_counts_from_available(available, self.imbalance_factor, self.imb_type,
-                                        self.meta_per_class)
+        return self._protocol_counts(available)
 
     # ------------------------------------------------------------------ API
     @property
-    def metainfo(self) -> dict:
-        if not self._fully_initialized:
-            self.full_init()
-        return copy.deepcopy(self._metainfo)
-
-    @property
     def CLASSES(self):
         return self.metainfo.get('classes')
-
-    @force_full_init
-    def _get_ori_dataset_idx(self, idx: int) -> int:
-        return int(self.indices[idx])
-
-    @force_full_init
-    def get_gt_labels(self) -> np.ndarray:
-        return self._labels.copy()
-
-    @force_full_init
-    def get_cat_ids(self, idx: int) -> List[int]:
-        return [int(self._labels[idx])]
-
-    @force_full_init
-    def get_data_info(self, idx: int) -> dict:
-        return self.dataset.get_data_info(self._get_ori_dataset_idx(idx))
-
-    def __getitem__(self, idx: int):
-        if not self._fully_initialized:
-            print_log('Please call `full_init` method manually to accelerate the speed.',
-                      logger='current', level=logging.WARNING)
-            self.full_init()
-        return self.dataset[self._get_ori_dataset_idx(idx)]
-
-    @force_full_init
-    def __len__(self) -> int:
-        return len(self.indices)
 
     def get_subset_(self, indices) -> None:
         raise NotImplementedError('LongTailedDataset does not support get_subset(_): take the '
@@ -257,8 +266,6 @@ class LongTailedDataset:
         init = self._fully_initialized
         head = f'Dataset {type(self).__name__} ({self.mode})'
         body = [f'    Wrapped: {type(self.dataset).__name__}',
-                f'    Protocol: IF={self.imbalance_factor:g}, {self.imb_type}, seed={self.seed}, '
-                f'meta_per_class={self.meta_per_class}, subset={self.subset}, '
-                f'selection={self.selection}',
+                f'    Protocol: {self._protocol_repr()}',
                 f'    Number of samples: {len(self) if init else "not yet loaded"}']
         return '\n'.join([head] + body)

@@ -8,15 +8,13 @@ subset='meta'`` instead: that hold-out is removed from the training data before 
 drawn.
 """
 import copy
-import logging
-from typing import List, Union
+from typing import Union
 
 import numpy as np
-from mmengine.dataset import BaseDataset, force_full_init
-from mmengine.logging import print_log
+from mmengine.dataset import BaseDataset
 from mmpretrain.registry import DATASETS
 
-from .long_tailed import dataset_labels
+from .long_tailed import SelectionWrapper
 
 SELECTIONS = ('random', 'first', 'last')
 
@@ -28,13 +26,6 @@ def _build(dataset):
         return dataset
     raise TypeError('ClassBalancedSubset: dataset must be a dataset config dict or a dataset, got '
                     f'{type(dataset).__name__}.')
-
-
-def _num_classes(metainfo: dict, labels: np.ndarray) -> int:
-    classes = metainfo.get('classes') if metainfo else None
-    if classes:
-        return len(classes)
-    return int(labels.max()) + 1 if labels.size else 0
 
 
 def balanced_indices(labels: np.ndarray, num_classes: int, per_class: int,
@@ -73,7 +64,7 @@ def balanced_indices(labels: np.ndarray, num_classes: int, per_class: int,
 
 
 @DATASETS.register_module()
-class ClassBalancedSubset:
+class ClassBalancedSubset(SelectionWrapper):
     """``per_class`` images of every class of ``dataset`` (e.g. 10/class of ImageNet_LT_val).
 
     ``metainfo`` is the wrapped dataset's (with its ``class_counts``, the long-tailed *training*
@@ -104,42 +95,11 @@ class ClassBalancedSubset:
     def full_init(self) -> None:
         if self._fully_initialized:
             return
-        labels = dataset_labels(self.dataset)
-        self._metainfo.update(copy.deepcopy(dict(getattr(self.dataset, 'metainfo', {}) or {})))
-        num_classes = _num_classes(self._metainfo, labels)
+        labels, num_classes = self._read_labels()
         self.indices = balanced_indices(labels, num_classes, self.per_class, self.selection,
                                         self.seed)
         self._labels = labels[self.indices]
         self._fully_initialized = True
-
-    @property
-    def metainfo(self) -> dict:
-        if not self._fully_initialized:
-            self.full_init()
-        return copy.deepcopy(self._metainfo)
-
-    @force_full_init
-    def get_gt_labels(self) -> np.ndarray:
-        return self._labels.copy()
-
-    @force_full_init
-    def get_cat_ids(self, idx: int) -> List[int]:
-        return [int(self._labels[idx])]
-
-    @force_full_init
-    def get_data_info(self, idx: int) -> dict:
-        return self.dataset.get_data_info(int(self.indices[idx]))
-
-    def __getitem__(self, idx: int):
-        if not self._fully_initialized:
-            print_log('Please call `full_init` method manually to accelerate the speed.',
-                      logger='current', level=logging.WARNING)
-            self.full_init()
-        return self.dataset[int(self.indices[idx])]
-
-    @force_full_init
-    def __len__(self) -> int:
-        return len(self.indices)
 
     def __repr__(self) -> str:
         n = len(self) if self._fully_initialized else 'not yet loaded'

@@ -1,1 +1,2 @@
-from .setup_env import setup_distributed_without_gpu  # noqa: F401
+from .setup_env import (parse_launcher_args, set_work_dir,  # noqa: F401
+                        setup_distributed_without_gpu)

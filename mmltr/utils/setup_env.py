@@ -1,6 +1,33 @@
 """Run-time environment helpers used by mmltr's tools."""
+import os
+import os.path as osp
+
 import torch
 import torch.distributed as torch_dist
+
+
+def parse_launcher_args(parser, argv=None):
+    """Add ``--launcher`` and ``--local_rank`` (as MMPretrain's tools) to ``parser`` and parse.
+
+    ``LOCAL_RANK`` is exported from ``--local_rank`` when the launcher did not set it.
+    """
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    # torchrun passes LOCAL_RANK in the environment; older launchers pass --local_rank.
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def set_work_dir(cfg, work_dir, config_path: str) -> None:
+    """``cfg.work_dir``: ``work_dir`` (``--work-dir``) when given, else the config's own, else
+    ``./work_dirs/<config file name>``."""
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config_path))[0])
 
 
 def setup_distributed_without_gpu(cfg, logger_fn=print) -> None:

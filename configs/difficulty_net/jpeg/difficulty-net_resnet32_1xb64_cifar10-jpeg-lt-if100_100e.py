@@ -12,6 +12,7 @@ _base_ = [
     '../../_base_/models/resnet32_cifar.py',
     '../../_base_/datasets/cifar10_lt_jpeg_autoaug.py',
     '../../_base_/default_runtime.py',
+    '../../_base_/difficulty_net_runtime.py',
 ]
 imbalance_factor = 100
 meta_per_class = 25
@@ -67,12 +68,4 @@ param_scheduler = dict(
     difficulty_net=[],
 )
 train_cfg = dict(by_epoch=True, max_epochs=100, val_interval=1)
-val_cfg = dict()
-test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=64)
-# mmengine's default DDP wrapper never calls the model's train_step: wrap each child separately
-# (the GAN-style wrapper), so `tools/dist_train.sh` runs the meta step. device_ids=None: each
-# child stays on its process's device (GPU, or CPU with gloo, where DDP refuses device_ids).
-model_wrapper_cfg = dict(
-    type='MMSeparateDistributedDataParallel', broadcast_buffers=False,
-    find_unused_parameters=False, device_ids=None)

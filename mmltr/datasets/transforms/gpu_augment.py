@@ -182,28 +182,21 @@ def warp_affine(x: torch.Tensor, matrix: torch.Tensor, fill: torch.Tensor,
     return _round_u8(out.to(x.dtype) + fill)
 
 
-def _shear_matrix(mag: torch.Tensor, direction: str) -> torch.Tensor:
-    n = mag.numel()
-    m = torch.zeros(n, 2, 3, dtype=torch.float64, device=mag.device)
+def _identity_plus(value: torch.Tensor, row: int, col: int) -> torch.Tensor:
+    """``(N, 2, 3)`` float64 identity affine matrices with entry ``[row, col]`` set to ``value``."""
+    m = torch.zeros(value.numel(), 2, 3, dtype=torch.float64, device=value.device)
     m[:, 0, 0] = 1
     m[:, 1, 1] = 1
-    if direction == 'horizontal':
-        m[:, 0, 1] = mag.to(torch.float64)
-    else:
-        m[:, 1, 0] = mag.to(torch.float64)
+    m[:, row, col] = value.to(torch.float64)
     return m
+
+
+def _shear_matrix(mag: torch.Tensor, direction: str) -> torch.Tensor:
+    return _identity_plus(mag, *((0, 1) if direction == 'horizontal' else (1, 0)))
 
 
 def _translate_matrix(offset: torch.Tensor, direction: str) -> torch.Tensor:
-    n = offset.numel()
-    m = torch.zeros(n, 2, 3, dtype=torch.float64, device=offset.device)
-    m[:, 0, 0] = 1
-    m[:, 1, 1] = 1
-    if direction == 'horizontal':
-        m[:, 0, 2] = offset.to(torch.float64)
-    else:
-        m[:, 1, 2] = offset.to(torch.float64)
-    return m
+    return _identity_plus(offset, *((0, 2) if direction == 'horizontal' else (1, 2)))
 
 
 def _rotation_matrix(angle: torch.Tensor, center: Tuple[float, float],

@@ -592,20 +592,26 @@ def _batched_predictor(model):
 
 
 class _GPUEvalMixin:
-    """Shared by :class:`GPUValLoop` and :class:`GPUTestLoop`."""
+    """Shared by :class:`GPUValLoop` and :class:`GPUTestLoop` (put it before the mmengine loop)."""
 
     stage = 'val'
 
-    def _init_fast(self, mode: str, batch_size: Optional[int], autocast_dtype: Optional[str],
-                   channels_last: bool, decode_workers: Optional[int]) -> None:
+    def __init__(self, runner, dataloader, evaluator, fp16: bool = False, mode: str = 'auto',
+                 batch_size: Optional[int] = None, autocast_dtype: Optional[str] = None,
+                 channels_last: bool = False, decode_workers: Optional[int] = None) -> None:
+        super().__init__(runner, dataloader, evaluator, fp16)
         if mode not in ('auto', 'logits', 'predict'):
             raise ValueError(f"mode must be 'auto', 'logits' or 'predict', got {mode!r}.")
         self.mode = mode
         self.batch_size = batch_size
-        self.autocast_dtype = autocast_dtype
+        self.autocast_dtype = autocast_dtype or ('float16' if fp16 else None)
         self.channels_last = bool(channels_last)
         self.decode_workers = _default_workers() if decode_workers is None else int(decode_workers)
         self.data: Optional[DeviceDataset] = None
+
+    def run(self) -> dict:
+        self.prepare()
+        return self._run_fast()
 
     def prepare(self) -> None:
         if self.data is not None:
@@ -709,31 +715,9 @@ class GPUValLoop(_GPUEvalMixin, ValLoop):
 
     stage = 'val'
 
-    def __init__(self, runner, dataloader, evaluator, fp16: bool = False, mode: str = 'auto',
-                 batch_size: Optional[int] = None, autocast_dtype: Optional[str] = None,
-                 channels_last: bool = False, decode_workers: Optional[int] = None) -> None:
-        super().__init__(runner, dataloader, evaluator, fp16)
-        self._init_fast(mode, batch_size, autocast_dtype or ('float16' if fp16 else None),
-                        channels_last, decode_workers)
-
-    def run(self) -> dict:
-        self.prepare()
-        return self._run_fast()
-
 
 @LOOPS.register_module()
 class GPUTestLoop(_GPUEvalMixin, TestLoop):
     """Test on device-resident data; same arguments as :class:`GPUValLoop`."""
 
     stage = 'test'
-
-    def __init__(self, runner, dataloader, evaluator, fp16: bool = False, mode: str = 'auto',
-                 batch_size: Optional[int] = None, autocast_dtype: Optional[str] = None,
-                 channels_last: bool = False, decode_workers: Optional[int] = None) -> None:
-        super().__init__(runner, dataloader, evaluator, fp16)
-        self._init_fast(mode, batch_size, autocast_dtype or ('float16' if fp16 else None),
-                        channels_last, decode_workers)
-
-    def run(self) -> dict:
-        self.prepare()
-        return self._run_fast()

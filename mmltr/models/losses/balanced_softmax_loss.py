@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
 from .reweighting import ReweightedLoss
-from .utils import CountsLike, check_hard_labels
+from .utils import CountsLike
 
 
 def log_class_prior(class_counts: torch.Tensor) -> torch.Tensor:
@@ -55,21 +55,11 @@ class BalancedSoftmaxLoss(ReweightedLoss):
 
     def adjusted_logits(self, cls_score: torch.Tensor) -> torch.Tensor:
         """``cls_score + tau * log prior`` in float32."""
-        self.get_class_counts(cls_score)
-        if self.log_prior.numel() != self.class_counts.numel():
-            self._on_class_counts_set()
-        return cls_score.float() + self.tau * self.log_prior.to(cls_score.device)
+        return cls_score.float() + self.tau * self._count_derived('log_prior', cls_score)
 
-    def forward(self,
-                cls_score: torch.Tensor,
-                label: torch.Tensor,
-                weight: Optional[torch.Tensor] = None,
-                avg_factor: Optional[float] = None,
-                reduction_override: Optional[str] = None,
-                **kwargs) -> torch.Tensor:
-        label = check_hard_labels(label, cls_score, type(self).__name__)
-        loss = F.cross_entropy(self.adjusted_logits(cls_score), label, reduction='none')
-        return self.reduce(loss, label, None, weight, avg_factor, reduction_override)
+    def per_sample_loss(self, cls_score: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
+        # no class weights: beta=None keeps class_weights() at None
+        return F.cross_entropy(self.adjusted_logits(cls_score), label, reduction='none')
 
     def extra_repr(self) -> str:
         return f'tau={self.tau}, reduction={self.reduction!r}, loss_weight={self.loss_weight}'

@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
 from .reweighting import ReweightedLoss
-from .utils import CountsLike, check_hard_labels
+from .utils import CountsLike
 
 BASES = ('ce', 'focal')
 
@@ -67,18 +67,6 @@ class ClassBalancedLoss(ReweightedLoss):
         if self.base == 'focal':
             return softmax_focal_loss(cls_score, label, self.gamma)
         return F.cross_entropy(cls_score.float(), label, reduction='none')
-
-    def forward(self,
-                cls_score: torch.Tensor,
-                label: torch.Tensor,
-                weight: Optional[torch.Tensor] = None,
-                avg_factor: Optional[float] = None,
-                reduction_override: Optional[str] = None,
-                **kwargs) -> torch.Tensor:
-        label = check_hard_labels(label, cls_score, type(self).__name__)
-        class_weight = self.class_weights(cls_score)
-        loss = self.per_sample_loss(cls_score, label)
-        return self.reduce(loss, label, class_weight, weight, avg_factor, reduction_override)
 
     def extra_repr(self) -> str:
         return f'base={self.base!r}, gamma={self.gamma}, ' + super().extra_repr()

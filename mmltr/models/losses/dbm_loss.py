@@ -6,14 +6,14 @@ import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
 from .balanced_softmax_loss import log_class_prior
-from .reweighting import ReweightedLoss
-from .utils import CountsLike, check_cosine_scores, check_hard_labels
+from .reweighting import CosineMarginLoss
+from .utils import CountsLike
 
 BASES = ('ce', 'bs', 'drw')
 
 
 @MODELS.register_module()
-class DBMLoss(ReweightedLoss):
+class DBMLoss(CosineMarginLoss):
     r"""Difficulty-aware balancing margin loss on **raw cosines** (use it with ``CosineClsHead``).
 
     For a sample of class y with cosines ``cos`` (N, C) from a cosine classifier:
@@ -53,9 +53,6 @@ class DBMLoss(ReweightedLoss):
         num_classes (int, optional): checked against ``class_counts``.
     """
 
-    #: ``CosineClsHead`` hands this loss raw cosines instead of ``scale * cos``.
-    expects_cosine = True
-
     def __init__(self,
                  class_counts: CountsLike = None,
                  K: float = 0.1,
@@ -70,9 +67,8 @@ class DBMLoss(ReweightedLoss):
                  weighted_mean: bool = True,
                  eps: float = 1e-7,
                  num_classes: Optional[int] = None) -> None:
-        super().__init__(class_counts=None, beta=beta, drw_epoch=drw_epoch,
-                         weighted_mean=weighted_mean, reduction=reduction,
-                         loss_weight=loss_weight, num_classes=num_classes)
+        super().__init__(beta=beta, drw_epoch=drw_epoch, weighted_mean=weighted_mean,
+                         reduction=reduction, loss_weight=loss_weight, num_classes=num_classes)
         if base not in BASES:
             raise ValueError(f'DBMLoss: base must be one of {BASES}, got {base!r}.')
         if float(K) < 0 or float(scale) <= 0 or float(lambda_inst) < 0:
@@ -86,29 +82,19 @@ class DBMLoss(ReweightedLoss):
         self.lambda_inst = float(lambda_inst)
         self.base = base
         self.eps = float(eps)
-        self.register_buffer('class_margins', torch.zeros(0), persistent=False)
         self.register_buffer('log_prior', torch.zeros(0), persistent=False)
-        self._input_checked = False
         if class_counts is not None:
             self.set_class_counts(class_counts)
 
     # -- count-derived buffers ----------------------------------------------------------------
+    def margin_law(self):
+        # m_C = K * (n_c / n_min)^-tau; a class without images never is a target: it gets K.
+        return self.K, self.tau
+
     def _on_class_counts_set(self) -> None:
         super()._on_class_counts_set()
-        counts = self.class_counts.double()
-        if not bool((counts > 0).any()):
-            return
-        n_min = counts[counts > 0].min()
-        # m_C = K * (n_c / n_min)^-tau; a class without images never is a target: give it K.
-        ratio = torch.where(counts > 0, counts / n_min, torch.ones_like(counts))
-        self.class_margins = (self.K * ratio.pow(-self.tau)).float()
-        self.log_prior = log_class_prior(counts).to(counts.device)
-
-    def _derived(self, cls_score: torch.Tensor):
-        self.get_class_counts(cls_score)
-        if self.class_margins.numel() != self.class_counts.numel():
-            self._on_class_counts_set()
-        return (self.class_margins.to(cls_score.device), self.log_prior.to(cls_score.device))
+        if bool((self.class_counts > 0).any()):
+            self.log_prior = log_class_prior(self.class_counts).to(self.class_counts.device)
 
     @property
     def reweighting_active(self) -> bool:
@@ -118,7 +104,7 @@ class DBMLoss(ReweightedLoss):
     def dbm_logits(self, cos: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
         """The DBM logits ``s * psi`` (N, C) in float32, before any base-loss adjustment."""
         cos = cos.float()
-        class_margins, _ = self._derived(cos)
+        class_margins = self.margins(cos)
         idx = label[:, None]
         cos_y = cos.gather(1, idx).squeeze(1)
         with torch.no_grad():
@@ -128,23 +114,11 @@ class DBMLoss(ReweightedLoss):
         target = torch.cos(theta_y + margin)
         return self.scale * cos.scatter(1, idx, target[:, None])
 
-    def forward(self,
-                cls_score: torch.Tensor,
-                label: torch.Tensor,
-                weight: Optional[torch.Tensor] = None,
-                avg_factor: Optional[float] = None,
-                reduction_override: Optional[str] = None,
-                **kwargs) -> torch.Tensor:
-        label = check_hard_labels(label, cls_score, type(self).__name__)
-        if not self._input_checked:
-            check_cosine_scores(cls_score, type(self).__name__)
-            self._input_checked = True
+    def per_sample_loss(self, cls_score: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
         logits = self.dbm_logits(cls_score, label)
         if self.base == 'bs':
-            logits = logits + self._derived(cls_score)[1]
-        loss = F.cross_entropy(logits, label, reduction='none')
-        return self.reduce(loss, label, self.class_weights(cls_score), weight, avg_factor,
-                           reduction_override)
+            logits = logits + self._count_derived('log_prior', cls_score)
+        return F.cross_entropy(logits, label, reduction='none')
 
     def extra_repr(self) -> str:
         return (f'K={self.K}, tau={self.tau}, scale={self.scale}, lambda_inst={self.lambda_inst}, '

@@ -6,7 +6,11 @@
 * :class:`ReweightedLoss`: a :class:`~mmltr.models.losses.utils.CountAwareLoss` whose class weights
   are the effective-number weights (1-β)/(1-β^{n_c}) normalised to sum C (Cui et al., CVPR'19),
   switched on from epoch ``drw_epoch`` (deferred re-weighting, Cao et al., NeurIPS'19). LDAM-DRW,
-  DBM-DRW, CE-DRW and the class-balanced CE/focal losses all use this one piece.
+  DBM-DRW, CE-DRW and the class-balanced CE/focal losses all use this one piece. Its ``forward``
+  is ``reduce(per_sample_loss(cls_score, label), class_weights)``; subclasses give the per-sample
+  loss.
+* :class:`CosineMarginLoss`: the part LDAM and DBM share, margin losses on raw cosines with
+  per-class margins ``largest * (n_c / n_min)^(-power)``.
 
 Reduction with class weights (``reduction='mean'``)
 ---------------------------------------------------
@@ -26,12 +30,13 @@ loss ``l_i``:
 
 ``'sum'`` and ``'none'`` never normalise by the weights (``'none'`` returns ``c_i w_i l_i``).
 """
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch
 from mmpretrain.models.losses.utils import weight_reduce_loss
 
-from .utils import CountAwareLoss, CountsLike, class_balanced_weights
+from .utils import (CountAwareLoss, CountsLike, check_cosine_scores, check_hard_labels,
+                    class_balanced_weights, rarity_margins)
 
 REDUCTIONS = ('none', 'mean', 'sum')
 
@@ -131,10 +136,28 @@ class ReweightedLoss(CountAwareLoss):
         """The per-class weights (C,) for this epoch, or None (= all ones)."""
         if not self.reweighting_active:
             return None
-        self.get_class_counts(cls_score)  # clear errors for missing / mismatched counts
-        if self.cb_weights.numel() != self.class_counts.numel():  # e.g. counts assigned directly
-            self._on_class_counts_set()
-        return self.cb_weights.to(device=cls_score.device, dtype=cls_score.dtype)
+        return self._count_derived('cb_weights', cls_score).to(cls_score.dtype)
+
+    # -- the loss -----------------------------------------------------------------------------
+    def check_inputs(self, cls_score: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
+        """``label`` as a 1-D long tensor after the checks of :func:`check_hard_labels`."""
+        return check_hard_labels(label, cls_score, type(self).__name__)
+
+    def per_sample_loss(self, cls_score: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
+        """The loss of every sample (N,), before class weights, reduction and ``loss_weight``."""
+        raise NotImplementedError(f'{type(self).__name__} must define per_sample_loss().')
+
+    def forward(self,
+                cls_score: torch.Tensor,
+                label: torch.Tensor,
+                weight: Optional[torch.Tensor] = None,
+                avg_factor: Optional[float] = None,
+                reduction_override: Optional[str] = None,
+                **kwargs) -> torch.Tensor:
+        label = self.check_inputs(cls_score, label)
+        class_weight = self.class_weights(cls_score)
+        loss = self.per_sample_loss(cls_score, label)
+        return self.reduce(loss, label, class_weight, weight, avg_factor, reduction_override)
 
     def reduce(self, loss: torch.Tensor, label: torch.Tensor, class_weight=None, weight=None,
                avg_factor=None, reduction_override=None) -> torch.Tensor:
@@ -150,3 +173,43 @@ class ReweightedLoss(CountAwareLoss):
         return (f'beta={self.beta}, drw_epoch={self.drw_epoch}, '
                 f'weighted_mean={self.weighted_mean}, reduction={self.reduction!r}, '
                 f'loss_weight={self.loss_weight}')
+
+
+class CosineMarginLoss(ReweightedLoss):
+    """A :class:`ReweightedLoss` on **raw cosines** with per-class margins (LDAM, DBM).
+
+    ``CosineClsHead`` hands raw cosines to it (``expects_cosine``); the first forward checks that
+    the scores are cosines (:func:`check_cosine_scores`, one device sync). The margins
+    ``largest * (n_c / n_min)^(-power)`` (:func:`rarity_margins`, ``(largest, power)`` from
+    :meth:`margin_law`) live in the non-persistent buffer ``class_margins``, derived whenever the
+    counts are set or loaded. Subclasses call :meth:`set_class_counts` at the end of their
+    ``__init__`` (after registering their own count-derived buffers).
+    """
+
+    #: ``CosineClsHead`` hands this loss raw cosines instead of ``scale * cos``.
+    expects_cosine = True
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(class_counts=None, **kwargs)
+        self.register_buffer('class_margins', torch.zeros(0), persistent=False)
+        self._input_checked = False
+
+    def margin_law(self) -> Tuple[float, float]:
+        """``(largest, power)``: the rarest class's margin and the exponent of the class ratio."""
+        raise NotImplementedError(f'{type(self).__name__} must define margin_law().')
+
+    def _on_class_counts_set(self) -> None:
+        super()._on_class_counts_set()
+        if bool((self.class_counts > 0).any()):
+            self.class_margins = rarity_margins(self.class_counts, *self.margin_law())
+
+    def margins(self, cls_score: torch.Tensor) -> torch.Tensor:
+        """The per-class margins (C,) on ``cls_score``'s device."""
+        return self._count_derived('class_margins', cls_score)
+
+    def check_inputs(self, cls_score: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
+        label = super().check_inputs(cls_score, label)
+        if not self._input_checked:
+            check_cosine_scores(cls_score, type(self).__name__)
+            self._input_checked = True
+        return label

@@ -38,6 +38,18 @@ def as_counts_tensor(class_counts: CountsLike, name: str = 'class_counts') -> to
     return counts
 
 
+def rarity_margins(class_counts: torch.Tensor, largest: float, power: float) -> torch.Tensor:
+    """Per-class margins ``largest * (n_c / n_min)^(-power)`` (C,) in float32.
+
+    ``n_min`` is the smallest non-zero count, so the rarest class gets ``largest``; a class without
+    training images (never a target) gets ``largest`` too. Needs at least one non-zero count.
+    """
+    counts = class_counts.double()
+    n_min = counts[counts > 0].min()
+    ratio = torch.where(counts > 0, counts / n_min, torch.ones_like(counts))
+    return (largest * ratio.pow(-power)).float()
+
+
 def class_balanced_weights(class_counts: torch.Tensor, beta: float) -> torch.Tensor:
     """Effective-number weights (Cui et al., CVPR'19): w_c ∝ (1-β)/(1-β^{n_c}), Σ_c w_c = C.
 
@@ -90,6 +102,17 @@ class CountAwareLoss(nn.Module):
 
     def _on_class_counts_set(self) -> None:
         """Hook for subclasses to derive buffers (margins, priors) from the counts."""
+
+    def _count_derived(self, name: str, cls_score: torch.Tensor) -> torch.Tensor:
+        """The buffer ``name`` derived from the counts, on ``cls_score``'s device.
+
+        Checks the counts against the scores (:meth:`get_class_counts`) and re-derives every
+        dependent buffer first when ``name`` is stale (e.g. counts assigned directly).
+        """
+        self.get_class_counts(cls_score)
+        if getattr(self, name).numel() != self.class_counts.numel():
+            self._on_class_counts_set()
+        return getattr(self, name).to(cls_score.device)
 
     def get_class_counts(self, cls_score: torch.Tensor) -> torch.Tensor:
         name = type(self).__name__
