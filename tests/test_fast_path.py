@@ -354,7 +354,10 @@ def test_sync_interval_does_not_change_logs(cifar_root, tmp_path):
     for si in (1, 3):
         path = cifar_fast_config(cifar_root, str(tmp_path / f's{si}'), max_epochs=1,
                                  extra=f'fast_path = dict(train=dict(sync_interval={si}))')
-        r = _runner(path, val_cfg=None, val_dataloader=None, val_evaluator=None)
+        # distinct experiment names: two runners started in the same second would otherwise share
+        # one (timestamp-named) MessageHub and its loss history
+        r = _runner(path, val_cfg=None, val_dataloader=None, val_evaluator=None,
+                    experiment_name=f'sync_interval_{si}')
         r.train()
         hist.append(r.message_hub.get_scalar('train/loss').data[0])
     np.testing.assert_array_equal(hist[0], hist[1])
