@@ -1,14 +1,15 @@
 """Compatibility fixes that mmltr applies on import.
 
 ``torch.load`` defaults to ``weights_only=True`` since torch 2.6. mmengine 0.10.7 (the newest
-release) loads its own checkpoints with a bare ``torch.load(filename, map_location=...)``, and every
-checkpoint mmengine writes holds a ``MessageHub`` (``HistoryBuffer`` objects, numpy scalars) and
-often an ``mmengine.Config``: with torch >= 2.6 ``--resume`` and ``load_from`` fail with an
-``UnpicklingError``. The fix upstream (mmengine PR #1670) is not released.
+release) loads its own checkpoints with a bare ``torch.load(filename, map_location=...)``, and
+every checkpoint mmengine writes holds a ``MessageHub`` (``HistoryBuffer`` objects, numpy scalars)
+and often an ``mmengine.Config``: with torch >= 2.6 ``--resume`` and ``load_from`` fail with an
+``UnpicklingError``. The fix upstream (https://github.com/open-mmlab/mmengine/pull/1670) is not
+released.
 
 mmltr re-registers mmengine's loader for local paths (the ``''`` scheme, used by ``--resume``,
-``load_from`` and ``auto_resume``) so that it calls ``torch.load(..., weights_only=False)``, which is
-exactly what mmengine did on torch < 2.6. As with any pickle, only load checkpoints you trust.
+``load_from`` and ``auto_resume``) so that it calls ``torch.load(..., weights_only=False)``, which
+is exactly what mmengine did on torch < 2.6. As with any pickle, only load checkpoints you trust.
 The override is idempotent and is a no-op on an mmengine that already passes ``weights_only``.
 """
 import inspect

@@ -211,7 +211,7 @@ def write_fake_cifar(root, num_classes: int = 10, per_class: int = 20, test_per_
     return imgs, labels, test_imgs, test_labels
 
 
-@pytest.fixture
+@pytest.fixture(scope='session')  # a writer function: usable by module-scoped data
 def fake_cifar():
     """:func:`write_fake_cifar` (official CIFAR-10/100 pickles)."""
     return write_fake_cifar
@@ -236,7 +236,7 @@ def write_image_tree(root, images, labels, classes=CIFAR10_CATEGORIES, ext: str 
     return str(root)
 
 
-@pytest.fixture
+@pytest.fixture(scope='session')  # a writer function: usable by module-scoped data
 def image_tree():
     """:func:`write_image_tree`."""
     return write_image_tree

@@ -1,6 +1,6 @@
 """CIFAR-10-LT / CIFAR-100-LT on the official python-pickle archives (LDAM-DRW protocol)."""
 import pickle
-from typing import List, Optional, Sequence
+from typing import List, Sequence
 
 import mmengine.dist as dist
 import numpy as np
@@ -46,43 +46,23 @@ class CIFAR10LT(LongTailProtocolMixin, GtLabelsArrayMixin, CIFAR10):
     Args:
         data_root (str): folder holding ``cifar-10-batches-py/`` (``cifar-100-python/``).
         split (str): ``'train'`` or ``'test'``.
-        imbalance_factor (float): ``n_max / n_min`` >= 1; 1 keeps the balanced set. Default 100.
-        imb_type (str): ``'exp'`` (default) or ``'step'``.
-        seed (int): protocol seed (LDAM's ``rand_number``). Default 0.
-        meta_per_class (int): Difficulty-Net hold-out: the last ``meta_per_class`` images of each
-            class (file order) are removed *before* the long-tailed sampling, which then uses
-            ``n_max = 5000 - meta_per_class``. Default 0 (no hold-out).
-        subset (str): ``'lt'`` (default) the long-tailed training subset; ``'meta'`` the balanced
-            held-out set (train split only, needs ``meta_per_class > 0``), class by class in file
-            order.
-        selection (str): ``'random'`` (default, LDAM) or ``'first'``: keep the first ``n_c``
-            images of each class in file order, unshuffled, as Difficulty-Net's released code does.
         download (bool): download the archive if files are missing. Default False: a missing file
             raises ``FileNotFoundError`` naming it (no network access is attempted).
-        **kwargs: other arguments of MMPretrain's ``CIFAR10`` / ``BaseDataset`` (``pipeline``,
-            ``test_mode``, ``lazy_init``...).
+        **kwargs: the protocol's keyword arguments (``imbalance_factor`` (default 100),
+            ``imb_type``, ``seed``, ``meta_per_class``, ``subset``, ``selection``: see
+            :class:`~mmltr.datasets.imbalance.LongTailProtocolMixin`; ``meta_per_class`` holds out
+            the last images of each class before the long-tailed sampling, which then uses
+            ``n_max = 5000 - meta_per_class``; ``subset='meta'`` needs the train split), and the
+            other arguments of MMPretrain's ``CIFAR10`` / ``BaseDataset`` (``pipeline``,
+            ``metainfo``, ``test_mode``, ``lazy_init``...).
     """
 
-    def __init__(self,
-                 data_root: str = '',
-                 split: str = 'train',
-                 imbalance_factor: float = 100,
-                 imb_type: str = 'exp',
-                 seed: int = 0,
-                 meta_per_class: int = 0,
-                 subset: str = 'lt',
-                 selection: str = 'random',
-                 download: bool = False,
-                 metainfo: Optional[dict] = None,
+    def __init__(self, data_root: str = '', split: str = 'train', *, download: bool = False,
                  **kwargs):
-        name = type(self).__name__
-        self._set_protocol(imbalance_factor, imb_type, seed, meta_per_class, subset, selection,
-                           owner=name)
-        if subset == 'meta' and split != 'train':
-            raise ValueError(f"{name}: subset='meta' is the hold-out of the train split; got "
-                             f'split={split!r}.')
-        super().__init__(data_root=data_root, split=split, metainfo=metainfo, download=download,
-                         **kwargs)
+        if kwargs.get('subset') == 'meta' and split != 'train':
+            raise ValueError(f"{type(self).__name__}: subset='meta' is the hold-out of the train "
+                             f'split; got split={split!r}.')
+        super().__init__(data_root=data_root, split=split, download=download, **kwargs)
 
     # ------------------------------------------------------------------ files
     def _file_path(self, file_name: str) -> str:

@@ -1,7 +1,8 @@
 """The long-tailed subsampling protocol of ``CIFAR10LT``/``CIFAR100LT`` and ``LongTailedDataset``.
 
-Reference: LDAM-DRW's ``imbalance_cifar.py`` (Cao et al., NeurIPS'19), the generator behind every
-published CIFAR-10/100-LT number:
+Reference: LDAM-DRW's ``imbalance_cifar.py`` (Cao et al., Learning Imbalanced Datasets with
+Label-Distribution-Aware Margin Loss, NeurIPS 2019, https://arxiv.org/abs/1906.07413), the
+generator behind every published CIFAR-10/100-LT number:
 
 * per-class sizes ``n_c = int(n_max * (1/IF) ** (c / (C - 1)))`` for ``imb_type='exp'``; for
   ``'step'`` the first ``C // 2`` classes keep ``n_max`` and the others get ``int(n_max / IF)``;
@@ -12,9 +13,11 @@ published CIFAR-10/100-LT number:
 A local ``np.random.RandomState(seed)`` used sequentially draws exactly what the global
 ``np.random.seed`` + ``np.random.shuffle`` draws (tested), so the global RNG is left alone.
 
-Difficulty-Net (Sinha & Ohashi, WACV'23) first holds out the **last** ``meta_per_class`` images of
-every class (file order) as a balanced meta/accuracy set, then builds the long tail from what is
-left with ``n_max`` reduced accordingly (475 for CIFAR with 25 held out).
+Difficulty-Net (Sinha & Ohashi, Difficulty-Net: Learning to Predict Difficulty for Long-Tailed
+Recognition, WACV 2023, https://arxiv.org/abs/2209.02960) first holds out the **last**
+``meta_per_class`` images of every class (file order) as a balanced meta/accuracy set, then builds
+the long tail from what is left with ``n_max`` reduced accordingly (475 for CIFAR with 25 held
+out).
 """
 import math
 import numbers
@@ -22,9 +25,11 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .utils import class_indices
+
 IMB_TYPES = ('exp', 'step')
 SUBSETS = ('lt', 'meta')
-SELECTIONS = ('random', 'first')
+PROTOCOL_SELECTIONS = ('random', 'first')
 
 
 def check_lt_args(imbalance_factor, imb_type: str = 'exp', seed: int = 0, meta_per_class: int = 0,
@@ -57,8 +62,9 @@ def check_lt_args(imbalance_factor, imb_type: str = 'exp', seed: int = 0, meta_p
     if subset == 'meta' and meta_per_class <= 0:
         raise ValueError(f"{owner}: subset='meta' needs meta_per_class > 0 (the number of images "
                          'per class held out as the balanced meta set).')
-    if selection not in SELECTIONS:
-        raise ValueError(f'{owner}: selection must be one of {SELECTIONS}, got {selection!r} '
+    if selection not in PROTOCOL_SELECTIONS:
+        raise ValueError(f'{owner}: selection must be one of {PROTOCOL_SELECTIONS}, got '
+                         f'{selection!r} '
                          "('random': LDAM's seeded per-class shuffle; 'first': the first n_c "
                          "images of each class in file order, as Difficulty-Net's released code).")
     return imbalance_factor
@@ -81,13 +87,6 @@ def lt_class_sizes(n_max: int, num_classes: int, imbalance_factor: float,
         half = num_classes // 2
         return [int(n_max)] * half + [int(n_max * ratio)] * (num_classes - half)
     raise ValueError(f'unknown imb_type {imb_type!r}; choose one of {IMB_TYPES}.')
-
-
-def _class_indices(labels: np.ndarray, num_classes: int) -> List[np.ndarray]:
-    """Indices of each class in file order (``np.where`` order), via one stable argsort."""
-    order = np.argsort(labels, kind='stable')
-    bounds = np.searchsorted(labels[order], np.arange(num_classes + 1))
-    return [order[bounds[c]:bounds[c + 1]] for c in range(num_classes)]
 
 
 def _split_meta(per_class: List[np.ndarray], meta_per_class: int,
@@ -147,7 +146,7 @@ def long_tailed_indices(labels, num_classes: Optional[int] = None, imbalance_fac
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
         raise ValueError(f'{owner}: labels must lie in [0, {num_classes - 1}], got '
                          f'[{int(labels.min())}, {int(labels.max())}].')
-    per_class, meta = _split_meta(_class_indices(labels, num_classes), meta_per_class, owner)
+    per_class, meta = _split_meta(class_indices(labels, num_classes), meta_per_class, owner)
     if subset == 'meta':
         lt_counts = lt_counts_from_available([len(i) for i in per_class], imbalance_factor,
                                              imb_type)
@@ -168,22 +167,36 @@ def long_tailed_indices(labels, num_classes: Optional[int] = None, imbalance_fac
 
 
 class LongTailProtocolMixin:
-    """The long-tailed protocol's arguments, checked and kept as attributes, and its two uses.
+    """The long-tailed protocol's keyword arguments, checked and kept as attributes, and its uses.
 
-    Shared by :class:`~mmltr.datasets.CIFAR10LT` and :class:`~mmltr.datasets.LongTailedDataset`:
-    :meth:`_set_protocol` (from ``__init__``) sets ``imbalance_factor`` (float), ``imb_type``,
-    ``seed``, ``meta_per_class``, ``subset`` and ``selection``.
+    Shared by :class:`~mmltr.datasets.CIFAR10LT`/``CIFAR100LT`` and
+    :class:`~mmltr.datasets.LongTailedDataset`, whose ``__init__`` passes these keyword arguments
+    on (through ``super().__init__``) and whose other arguments go to the next base class.
+
+    Args:
+        imbalance_factor (float): ``n_max / n_min`` >= 1; 1 keeps every image. Default 100.
+        imb_type (str): ``'exp'`` (default) or ``'step'``.
+        seed (int): protocol seed (LDAM's ``rand_number``). Default 0.
+        meta_per_class (int): images per class held out (the last ones in file order) before the
+            long tail is drawn, Difficulty-Net's balanced meta set. Default 0 (no hold-out).
+        subset (str): ``'lt'`` (default) the long-tailed training subset, or ``'meta'`` the
+            balanced held-out set (needs ``meta_per_class > 0``), class by class in file order.
+        selection (str): ``'random'`` (default, LDAM's seeded per-class shuffle) or ``'first'``:
+            the first ``n_c`` images of each class in file order, unshuffled, as Difficulty-Net's
+            released code.
     """
 
-    def _set_protocol(self, imbalance_factor, imb_type: str, seed: int, meta_per_class: int,
-                      subset: str, selection: str, owner: str) -> None:
+    def __init__(self, *args, imbalance_factor: float = 100, imb_type: str = 'exp', seed: int = 0,
+                 meta_per_class: int = 0, subset: str = 'lt', selection: str = 'random',
+                 **kwargs) -> None:
         self.imbalance_factor = check_lt_args(imbalance_factor, imb_type, seed, meta_per_class,
-                                              subset, selection, owner=owner)
+                                              subset, selection, owner=type(self).__name__)
         self.imb_type = imb_type
         self.seed = int(seed)
         self.meta_per_class = int(meta_per_class)
         self.subset = subset
         self.selection = selection
+        super().__init__(*args, **kwargs)
 
     def _protocol_indices(self, labels: np.ndarray, num_classes: int,
                           owner: str) -> Tuple[np.ndarray, List[int]]:

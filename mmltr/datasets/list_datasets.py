@@ -151,8 +151,8 @@ class LTListDataset(GtLabelsArrayMixin, BaseDataset):
         self._set_gt_labels(labels)
         backend = get_file_backend(self.img_prefix, enable_singleton=True)
         prefix = self.img_prefix
-        return [{'img_path': backend.join_path(prefix, p), 'gt_label': int(l)}
-                for p, l in zip(paths, labels.tolist())]
+        return [{'img_path': backend.join_path(prefix, path), 'gt_label': int(label)}
+                for path, label in zip(paths, labels.tolist())]
 
     def extra_repr(self) -> List[str]:
         body = [f'Annotation file: \t{self.ann_file}']

@@ -8,17 +8,9 @@ from mmengine.dataset import BaseDataset, force_full_init
 from mmengine.logging import print_log
 from mmpretrain.registry import DATASETS
 
+from ..utils import check_class_counts
 from .imbalance import LongTailProtocolMixin
-
-
-def _build(dataset, what: str):
-    if isinstance(dataset, dict):
-        return DATASETS.build(dataset)
-    if not isinstance(dataset, (str, bytes)) and hasattr(dataset, '__getitem__') \
-            and hasattr(dataset, '__len__'):
-        return dataset
-    raise TypeError(f'LongTailedDataset: {what} must be a dataset config dict or a dataset, got '
-                    f'{type(dataset).__name__}.')
+from .utils import build_dataset
 
 
 def dataset_labels(dataset) -> np.ndarray:
@@ -57,11 +49,34 @@ def _num_classes(metainfo: dict, labels: np.ndarray) -> int:
 class SelectionWrapper:
     """A dataset made of the samples ``indices`` of the wrapped ``dataset``, in that order.
 
-    Shared by :class:`LongTailedDataset` and :class:`~mmltr.datasets.ClassBalancedSubset`. Their
-    ``full_init`` (run at the latest by the first access, as MMEngine's wrappers) sets
-    ``indices``, the selected samples' ``_labels`` and ``_metainfo``, and
-    ``_fully_initialized = True``; this class gives the dataset API on top of them.
+    Shared by :class:`LongTailedDataset` and :class:`~mmltr.datasets.ClassBalancedSubset`: their
+    ``__init__`` ends with :meth:`_wrap`, and their :meth:`_select` chooses the samples from the
+    wrapped dataset's labels when :meth:`full_init` runs (at construction unless ``lazy_init``,
+    else at the latest on first access, as MMEngine's wrappers). This class gives the dataset API
+    on top of the selection.
     """
+
+    def _wrap(self, dataset, lazy_init: bool) -> None:
+        """Build (or take) the wrapped ``dataset`` and copy its metainfo; select now unless
+        ``lazy_init``."""
+        self.dataset = build_dataset(dataset, type(self).__name__)
+        self._metainfo = copy.deepcopy(dict(getattr(self.dataset, 'metainfo', None) or {}))
+        self._fully_initialized = False
+        if not lazy_init:
+            self.full_init()
+
+    def full_init(self) -> None:
+        if self._fully_initialized:
+            return
+        labels, num_classes = self._read_labels()
+        self.indices = self._select(labels, num_classes)
+        self._labels = labels[self.indices]
+        self._fully_initialized = True
+
+    def _select(self, labels: np.ndarray, num_classes: int) -> np.ndarray:
+        """Positions (into the wrapped dataset) of the selected samples, in order; may add to
+        ``_metainfo``."""
+        raise NotImplementedError
 
     def _read_labels(self) -> Tuple[np.ndarray, int]:
         """The wrapped dataset's labels (no image decoded) and number of classes.
@@ -142,33 +157,25 @@ class LongTailedDataset(LongTailProtocolMixin, SelectionWrapper):
 
     Args:
         dataset (dict | Dataset): the dataset to subsample (or to evaluate on).
-        imbalance_factor (float): ``n_max / n_min`` >= 1; 1 keeps every image. Default 100.
-        imb_type (str): ``'exp'`` (default) or ``'step'``.
-        seed (int): protocol seed. Default 0.
-        meta_per_class (int): images per class held out (last in file order) before sampling.
-        subset (str): ``'lt'`` (default) or ``'meta'`` (the balanced hold-out).
-        selection (str): ``'random'`` (default, LDAM) or ``'first'`` (first ``n_c`` in file order).
         subsample (bool, optional): True: training subset; False: evaluation split. Default: True
             unless ``train_dataset``/``class_counts`` is given.
         train_dataset (dict | Dataset, optional): raw training set the evaluation counts come from.
         class_counts (Sequence[int], optional): explicit training counts (evaluation split).
         lazy_init (bool): defer ``full_init``. Default False.
+        **protocol: the protocol's keyword arguments ``imbalance_factor`` (default 100),
+            ``imb_type``, ``seed``, ``meta_per_class``, ``subset`` and ``selection``, see
+            :class:`~mmltr.datasets.imbalance.LongTailProtocolMixin`.
     """
 
     def __init__(self,
                  dataset: Union[dict, BaseDataset],
-                 imbalance_factor: float = 100,
-                 imb_type: str = 'exp',
-                 seed: int = 0,
-                 meta_per_class: int = 0,
-                 subset: str = 'lt',
-                 selection: str = 'random',
+                 *,
                  subsample: Optional[bool] = None,
                  train_dataset: Union[dict, BaseDataset, None] = None,
                  class_counts: Optional[Sequence[int]] = None,
-                 lazy_init: bool = False):
-        self._set_protocol(imbalance_factor, imb_type, seed, meta_per_class, subset, selection,
-                           owner='LongTailedDataset')
+                 lazy_init: bool = False,
+                 **protocol):
+        super().__init__(**protocol)
         if train_dataset is not None and class_counts is not None:
             raise ValueError('LongTailedDataset: give either train_dataset (counts computed with '
                              'the protocol) or class_counts (explicit), not both.')
@@ -178,33 +185,21 @@ class LongTailedDataset(LongTailProtocolMixin, SelectionWrapper):
             raise ValueError('LongTailedDataset: train_dataset/class_counts describe the counts of '
                              'an evaluation split, which is never subsampled: use '
                              'subsample=False (or leave it unset).')
-        if not subsample and subset != 'lt':
+        if not subsample and self.subset != 'lt':
             raise ValueError("LongTailedDataset: subset='meta' selects from a training set; it "
                              'cannot be combined with subsample=False (evaluation splits are '
                              'used in full).')
         if not subsample and train_dataset is None and class_counts is None:
             train_dataset = self._derive_train_cfg(dataset)
         self.subsample = bool(subsample)
-        self.dataset = _build(dataset, 'dataset')
         self._train_dataset_cfg = train_dataset
-        self._explicit_counts = None if class_counts is None else [int(c) for c in class_counts]
-        if self._explicit_counts is not None and (
-                any(c < 0 for c in self._explicit_counts)
-                or list(class_counts) != self._explicit_counts):
-            raise ValueError('LongTailedDataset: class_counts must be non-negative integers, got '
-                             f'{list(class_counts)[:20]}.')
+        self._explicit_counts = None if class_counts is None else check_class_counts(
+            class_counts, 'LongTailedDataset: class_counts').tolist()
         self.mode = 'train' if subsample else 'eval' if train_dataset is not None else 'counts'
-        self._metainfo = copy.deepcopy(dict(self.dataset.metainfo)) \
-            if hasattr(self.dataset, 'metainfo') else {}
-        self._fully_initialized = False
-        if not lazy_init:
-            self.full_init()
+        self._wrap(dataset, lazy_init)
 
-    # ------------------------------------------------------------------ init
-    def full_init(self) -> None:
-        if self._fully_initialized:
-            return
-        labels, num_classes = self._read_labels()
+    # ------------------------------------------------------------------ selection
+    def _select(self, labels: np.ndarray, num_classes: int) -> np.ndarray:
         if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
             raise ValueError(f'LongTailedDataset: labels of {type(self.dataset).__name__} lie in '
                              f'[{labels.min()}, {labels.max()}] but it declares {num_classes} '
@@ -217,10 +212,8 @@ class LongTailedDataset(LongTailProtocolMixin, SelectionWrapper):
             if len(counts) != num_classes:
                 raise ValueError(f'LongTailedDataset: {len(counts)} training class counts for a '
                                  f'dataset with {num_classes} classes.')
-        self.indices = indices
-        self._labels = labels[indices]
         self._metainfo['class_counts'] = tuple(int(c) for c in counts)
-        self._fully_initialized = True
+        return indices
 
     @staticmethod
     def _derive_train_cfg(dataset) -> dict:
@@ -237,7 +230,7 @@ class LongTailedDataset(LongTailProtocolMixin, SelectionWrapper):
             "config with a `split` key (by switching it to split='train').")
 
     def _eval_counts(self) -> List[int]:
-        train = _build(self._train_dataset_cfg, 'train_dataset')
+        train = build_dataset(self._train_dataset_cfg, 'LongTailedDataset', 'train_dataset')
         train_meta = dict(getattr(train, 'metainfo', {}) or {})
         if train_meta.get('class_counts') is not None or isinstance(train, LongTailedDataset):
             raise ValueError(

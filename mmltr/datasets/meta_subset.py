@@ -1,13 +1,13 @@
 """``ClassBalancedSubset``: a fixed number of images per class from a labelled dataset.
 
 Difficulty-Net's meta/accuracy set on ImageNet-LT and Places-LT is **10 images per class drawn at
-random from the val list** (20 per class), methods.md §2.5. This wrapper builds such a set from
-any labelled MMPretrain dataset (mmltr's list datasets, a ``CustomDataset`` folder tree, ...). On
-CIFAR-LT use ``CIFAR10LT``/``CIFAR100LT``/``LongTailedDataset`` with ``meta_per_class=25,
-subset='meta'`` instead: that hold-out is removed from the training data before the long tail is
-drawn.
+random from the val list** (20 per class) (Sinha & Ohashi, Difficulty-Net: Learning to Predict
+Difficulty for Long-Tailed Recognition, WACV 2023, https://arxiv.org/abs/2209.02960). This
+wrapper builds such a set from any labelled MMPretrain dataset (mmltr's list datasets, a
+``CustomDataset`` folder tree, ...). On CIFAR-LT use ``CIFAR10LT``/``CIFAR100LT``/
+``LongTailedDataset`` with ``meta_per_class=25, subset='meta'`` instead: that hold-out is removed
+from the training data before the long tail is drawn.
 """
-import copy
 from typing import Union
 
 import numpy as np
@@ -15,17 +15,9 @@ from mmengine.dataset import BaseDataset
 from mmpretrain.registry import DATASETS
 
 from .long_tailed import SelectionWrapper
+from .utils import class_indices
 
-SELECTIONS = ('random', 'first', 'last')
-
-
-def _build(dataset):
-    if isinstance(dataset, dict):
-        return DATASETS.build(dataset)
-    if hasattr(dataset, '__getitem__') and hasattr(dataset, '__len__'):
-        return dataset
-    raise TypeError('ClassBalancedSubset: dataset must be a dataset config dict or a dataset, got '
-                    f'{type(dataset).__name__}.')
+BALANCED_SELECTIONS = ('random', 'first', 'last')
 
 
 def balanced_indices(labels: np.ndarray, num_classes: int, per_class: int,
@@ -37,16 +29,16 @@ def balanced_indices(labels: np.ndarray, num_classes: int, per_class: int,
     (classes in label order); ``'first'``/``'last'``: the first/last ``per_class`` in file order.
     A class with fewer than ``per_class`` images raises a ``ValueError``.
     """
-    if selection not in SELECTIONS:
-        raise ValueError(f'{owner}: selection must be one of {SELECTIONS}, got {selection!r}.')
+    if selection not in BALANCED_SELECTIONS:
+        raise ValueError(f'{owner}: selection must be one of {BALANCED_SELECTIONS}, got '
+                         f'{selection!r}.')
     if isinstance(per_class, bool) or int(per_class) != per_class or per_class < 1:
         raise ValueError(f'{owner}: per_class must be an int >= 1, got {per_class!r}.')
     per_class = int(per_class)
     labels = np.asarray(labels, dtype=np.int64)
     rng = np.random.RandomState(seed)
     out, short = [], []
-    for c in range(num_classes):
-        idx = np.flatnonzero(labels == c)
+    for c, idx in enumerate(class_indices(labels, num_classes)):
         if len(idx) < per_class:
             short.append((c, len(idx)))
             continue
@@ -80,26 +72,16 @@ class ClassBalancedSubset(SelectionWrapper):
 
     def __init__(self, dataset: Union[dict, BaseDataset], per_class: int = 10,
                  selection: str = 'random', seed: int = 0, lazy_init: bool = False) -> None:
-        if selection not in SELECTIONS:
-            raise ValueError(f'ClassBalancedSubset: selection must be one of {SELECTIONS}, got '
-                             f'{selection!r}.')
-        self.dataset = _build(dataset)
+        if selection not in BALANCED_SELECTIONS:
+            raise ValueError(f'ClassBalancedSubset: selection must be one of '
+                             f'{BALANCED_SELECTIONS}, got {selection!r}.')
         self.per_class = per_class
         self.selection = selection
         self.seed = int(seed)
-        self._metainfo = copy.deepcopy(dict(getattr(self.dataset, 'metainfo', {}) or {}))
-        self._fully_initialized = False
-        if not lazy_init:
-            self.full_init()
+        self._wrap(dataset, lazy_init)
 
-    def full_init(self) -> None:
-        if self._fully_initialized:
-            return
-        labels, num_classes = self._read_labels()
-        self.indices = balanced_indices(labels, num_classes, self.per_class, self.selection,
-                                        self.seed)
-        self._labels = labels[self.indices]
-        self._fully_initialized = True
+    def _select(self, labels: np.ndarray, num_classes: int) -> np.ndarray:
+        return balanced_indices(labels, num_classes, self.per_class, self.selection, self.seed)
 
     def __repr__(self) -> str:
         n = len(self) if self._fully_initialized else 'not yet loaded'

@@ -8,11 +8,13 @@ from mmpretrain.registry import DATA_SAMPLERS
 from torch.utils.data import Sampler
 
 from .long_tailed import dataset_labels
+from .utils import class_indices
 
 
 @DATA_SAMPLERS.register_module()
 class ClassAwareSampler(Sampler):
-    """Class-balanced sampling of Decoupling (Kang et al., ICLR'20) / OLTR.
+    """Class-balanced sampling of Decoupling (Kang et al., Decoupling Representation and Classifier
+    for Long-Tailed Recognition, ICLR 2020, https://arxiv.org/abs/1910.09217) / OLTR.
 
     Classes are drawn uniformly: they are visited in a random order that is reshuffled after
     every pass over all (non-empty) classes; each visit takes ``num_samples_cls`` consecutive
@@ -53,9 +55,7 @@ class ClassAwareSampler(Sampler):
             raise ValueError('ClassAwareSampler: the dataset is empty.')
         if labels.min() < 0:
             raise ValueError('ClassAwareSampler: labels must be non-negative.')
-        order = np.argsort(labels, kind='stable')
-        bounds = np.searchsorted(labels[order], np.arange(int(labels.max()) + 2))
-        per_class = [order[bounds[c]:bounds[c + 1]] for c in range(len(bounds) - 1)]
+        per_class = class_indices(labels, int(labels.max()) + 1)
         self.class_indices = [idx for idx in per_class if len(idx)]  # empty classes never drawn
         self.epoch_length = len(labels)
         self.num_samples = math.ceil(len(labels) / world_size)

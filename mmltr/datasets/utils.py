@@ -1,5 +1,35 @@
 """Helpers shared by mmltr's datasets, metric and hooks."""
+from typing import List
+
 import numpy as np
+from mmpretrain.registry import DATASETS
+
+
+def build_dataset(dataset, owner: str, what: str = 'dataset'):
+    """``dataset`` built from its config dict, or returned as is when it already is a dataset.
+
+    ``owner`` and ``what`` name the wrapper and its argument in the ``TypeError`` raised for
+    anything else (a string such as a folder name included).
+    """
+    if isinstance(dataset, dict):
+        return DATASETS.build(dataset)
+    if not isinstance(dataset, (str, bytes)) and hasattr(dataset, '__getitem__') \
+            and hasattr(dataset, '__len__'):
+        return dataset
+    raise TypeError(f'{owner}: {what} must be a dataset config dict or a dataset, got '
+                    f'{type(dataset).__name__}.')
+
+
+def class_indices(labels, num_classes: int) -> List[np.ndarray]:
+    """The positions of each class's samples, for classes ``0 .. num_classes - 1``.
+
+    Within a class the positions keep file order (``np.flatnonzero(labels == c)``), computed with
+    one stable argsort. Labels outside ``[0, num_classes)`` are left out.
+    """
+    labels = np.asarray(labels)
+    order = np.argsort(labels, kind='stable')
+    bounds = np.searchsorted(labels[order], np.arange(num_classes + 1))
+    return [order[bounds[c]:bounds[c + 1]] for c in range(num_classes)]
 
 
 def get_class_counts(dataset) -> np.ndarray:

@@ -10,11 +10,13 @@ def unwrap_model(module: Optional[Any]) -> Optional[Any]:
     return module.module if module is not None and is_model_wrapper(module) else module
 
 
-def check_class_counts(counts: Any, what: str = 'class_counts') -> np.ndarray:
+def check_class_counts(counts: Any, what: str = 'class_counts',
+                       allow_empty: bool = True) -> np.ndarray:
     """``counts`` (training images per class) as a flat int64 array, or a ``ValueError``.
 
-    Accepts any sequence, array or tensor of non-negative whole numbers; ``what`` names the
-    argument in the error message (e.g. ``'ShotAccuracy: class_counts'``).
+    Accepts any sequence, array or tensor of non-negative whole numbers (an empty one only with
+    ``allow_empty``); ``what`` names the argument in the error message (e.g.
+    ``'ShotAccuracy: class_counts'``).
     """
     try:
         arr = np.asarray(counts.tolist() if hasattr(counts, 'tolist') else counts,
@@ -22,9 +24,9 @@ def check_class_counts(counts: Any, what: str = 'class_counts') -> np.ndarray:
     except (TypeError, ValueError):
         raise ValueError(f'{what} must be a flat list of per-class training image counts, got '
                          f'{counts!r}.') from None
-    if arr.ndim != 1:
-        raise ValueError(f'{what} must be a flat list of per-class training image counts, got '
-                         f'shape {arr.shape}.')
+    if arr.ndim != 1 or (arr.size == 0 and not allow_empty):
+        raise ValueError(f'{what} must be a {"" if allow_empty else "non-empty "}flat list of '
+                         f'per-class training image counts, got shape {arr.shape}.')
     if arr.size and (not np.isfinite(arr).all() or (arr < 0).any()
                      or (arr != np.round(arr)).any()):
         raise ValueError(f'{what} must hold non-negative integers, got {arr.tolist()}.')

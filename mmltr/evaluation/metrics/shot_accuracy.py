@@ -11,6 +11,8 @@ from mmengine.evaluator import BaseMetric
 from mmengine.structures import BaseDataElement
 from mmpretrain.registry import METRICS
 
+from mmltr.utils import check_class_counts
+
 GROUPS = ('many', 'medium', 'few')
 
 
@@ -27,21 +29,6 @@ def _to_int_label(value: Any, key: str) -> int:
             raise ValueError(f'ShotAccuracy needs one `{key}` per sample, got {value!r}.')
         return int(value[0])
     return int(value)
-
-
-def _check_counts(counts: Any, source: str) -> np.ndarray:
-    try:
-        arr = np.asarray(counts, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f'ShotAccuracy: {source} must be a flat list of per-class training '
-                         f'image counts, got {counts!r}.') from None
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f'ShotAccuracy: {source} must be a non-empty flat list of per-class '
-                         f'training image counts, got shape {arr.shape}.')
-    if (arr < 0).any() or (arr != np.round(arr)).any():
-        raise ValueError(f'ShotAccuracy: {source} must hold non-negative integers, got '
-                         f'{arr.tolist()}.')
-    return arr.astype(np.int64)
 
 
 def _nan_to_none(x: float) -> Optional[float]:
@@ -135,8 +122,8 @@ class ShotAccuracy(BaseMetric):
                              f'({many_thr}).')
         self.many_thr = many_thr
         self.few_thr = few_thr
-        self.class_counts = (None if class_counts is None else _check_counts(
-            class_counts, 'the class_counts argument'))
+        self.class_counts = (None if class_counts is None else check_class_counts(
+            class_counts, 'ShotAccuracy: the class_counts argument', allow_empty=False))
         self.per_class = per_class
         self.dump_per_class = dump_per_class
 
@@ -158,7 +145,8 @@ class ShotAccuracy(BaseMetric):
             counts, source = self.class_counts, 'the class_counts argument'
         elif meta.get('class_counts') is not None:
             source = "dataset_meta['class_counts']"
-            counts = _check_counts(meta['class_counts'], source)
+            counts = check_class_counts(meta['class_counts'], f'ShotAccuracy: {source}',
+                                        allow_empty=False)
         else:
             raise ValueError(
                 'ShotAccuracy needs the number of training images per class, but got no '

@@ -1,7 +1,6 @@
 """ShotAccuracy: many/medium/few accuracy on hand-made predictions with hand-computed answers."""
 import json
 import math
-import socket
 
 import numpy as np
 import pytest
@@ -131,10 +130,22 @@ def test_configurable_thresholds():
 @pytest.mark.parametrize('kwargs', [dict(many_thr=20, few_thr=100), dict(many_thr='100'),
                                     dict(few_thr=float('nan')), dict(class_counts=[1, -2]),
                                     dict(class_counts=[1.5, 2]), dict(class_counts=[]),
+                                    dict(class_counts=[float('inf'), 2]),
                                     dict(class_counts=[[1, 2]])])
 def test_bad_arguments(kwargs):
     with pytest.raises(ValueError):
         ShotAccuracy(**kwargs)
+
+
+def test_bad_counts_name_their_source():
+    with pytest.raises(ValueError, match='ShotAccuracy: the class_counts argument must be a '
+                       'non-empty flat list'):
+        ShotAccuracy(class_counts=[])
+    with pytest.raises(ValueError, match='ShotAccuracy: the class_counts argument must hold '
+                       'non-negative integers'):
+        ShotAccuracy(class_counts=torch.tensor([3.0, -1.0]))
+    with pytest.raises(ValueError, match=r"ShotAccuracy: dataset_meta\['class_counts'\] must hold"):
+        ShotAccuracy().dataset_meta = dict(classes=['a', 'b'], class_counts=(1, 0.5))
 
 
 def test_counts_from_dataset_meta_and_explicit_override():
@@ -273,27 +284,27 @@ def test_with_a_real_classifier():
                                                               zip(preds, range(6))]))
 
 
-def _ddp_worker(rank, world_size, port, queue):
+def _ddp_worker(rank, world_size, port, collect_dir, queue):
     import torch.distributed as dist
     dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank,
                             world_size=world_size)
     try:
         pairs = hand_made_pairs()
         pairs = pairs + pairs[:1]  # 18 items: DefaultSampler-style padding to 2 x 9
-        metric = ShotAccuracy(class_counts=COUNTS)
+        # the ranks' results meet in collect_dir (by default mmengine makes ./.dist_test)
+        metric = ShotAccuracy(class_counts=COUNTS, collect_dir=collect_dir)
         metric.process(None, make_samples(pairs[rank::world_size]))
         queue.put((rank, metric.evaluate(size=17)))
     finally:
         dist.destroy_process_group()
 
 
-def test_ddp_collect_gloo():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        port = s.getsockname()[1]
+def test_ddp_collect_gloo(free_port, tmp_path):
     ctx = mp.get_context('spawn')
     queue = ctx.Queue()
-    procs = [ctx.Process(target=_ddp_worker, args=(r, 2, port, queue)) for r in range(2)]
+    collect_dir = str(tmp_path / 'collect')
+    procs = [ctx.Process(target=_ddp_worker, args=(r, 2, free_port, collect_dir, queue))
+             for r in range(2)]
     for p in procs:
         p.start()
     results = dict(queue.get(timeout=120) for _ in procs)
@@ -302,3 +313,4 @@ def test_ddp_collect_gloo():
         assert p.exitcode == 0
     for rank in (0, 1):  # every rank gets rank 0's result
         assert_close(results[rank], {f'lt/{k}': v for k, v in EXPECTED.items()})
+    assert not (tmp_path / 'collect').exists()  # removed once the results are gathered

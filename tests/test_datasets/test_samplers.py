@@ -1,10 +1,10 @@
 """ClassAwareSampler: class-balanced in expectation, DDP slices, epochs, config building."""
 import numpy as np
 import pytest
+from mmpretrain.registry import DATA_SAMPLERS
 
 import mmltr.datasets.samplers as samplers_mod
 from mmltr.datasets import ClassAwareSampler
-from mmpretrain.registry import DATA_SAMPLERS
 
 
 class LabelOnly:
