@@ -1,27 +1,14 @@
 #!/usr/bin/env bash
-# Multi-GPU (or multi-process CPU) testing with torchrun, like MMPretrain's dist_train.sh:
+# Multi-GPU (or multi-process CPU) testing with torchrun, like MMPretrain's dist_test.sh:
 #   bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py options...]
 # Multi-node: NNODES, NODE_RANK, MASTER_ADDR and PORT environment variables.
 set -e
 CONFIG=$1
 CHECKPOINT=$2
 GPUS=$3
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-PORT=${PORT:-29500}
-MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 if [ -z "$CONFIG" ] || [ -z "$GPUS" ] || [ -z "$CHECKPOINT" ]; then
     echo "usage: bash $0 CONFIG CHECKPOINT GPUS [test.py options...]" >&2
     exit 2
 fi
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-PYTHONPATH="$ROOT":$PYTHONPATH \
-python -m torch.distributed.run \
-    --nnodes=$NNODES \
-    --node_rank=$NODE_RANK \
-    --master_addr=$MASTER_ADDR \
-    --nproc_per_node=$GPUS \
-    --master_port=$PORT \
-    "$ROOT/tools/test.py" \
-    $CONFIG $CHECKPOINT \
+exec bash "$(dirname "$0")/_dist_run.sh" test.py "$GPUS" "$CONFIG" "$CHECKPOINT" \
     --launcher pytorch "${@:4}"

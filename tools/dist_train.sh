@@ -5,22 +5,8 @@
 set -e
 CONFIG=$1
 GPUS=$2
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-PORT=${PORT:-29500}
-MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 if [ -z "$CONFIG" ] || [ -z "$GPUS" ]; then
     echo "usage: bash $0 CONFIG GPUS [train.py options...]" >&2
     exit 2
 fi
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-PYTHONPATH="$ROOT":$PYTHONPATH \
-python -m torch.distributed.run \
-    --nnodes=$NNODES \
-    --node_rank=$NODE_RANK \
-    --master_addr=$MASTER_ADDR \
-    --nproc_per_node=$GPUS \
-    --master_port=$PORT \
-    "$ROOT/tools/train.py" \
-    $CONFIG \
-    --launcher pytorch "${@:3}"
+exec bash "$(dirname "$0")/_dist_run.sh" train.py "$GPUS" "$CONFIG" --launcher pytorch "${@:3}"

@@ -11,39 +11,30 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a checkout
 
-import mmltr  # noqa: E402,F401
-from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.evaluator import DumpResults  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
-from mmpretrain.registry import RUNNERS  # noqa: E402
 
-from mmltr.utils import (parse_launcher_args, set_work_dir,  # noqa: E402
-                         setup_distributed_without_gpu)
+# importing mmltr registers its modules and fixes loading checkpoints on torch>=2.6
+from mmltr.utils import build_runner, load_tool_config, parse_tool_args, set_work_dir  # noqa: E402
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test a classifier (mmltr)')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='the directory to save the evaluation metrics')
     parser.add_argument('--out', help='dump the predictions to this pickle file')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config settings, e.g. test_evaluator.0.dump_per_class=per_class.json')
-    parser.add_argument('--no-pin-memory', action='store_true')
     parser.add_argument('--tta', action='store_true', help='test-time augmentation (tta_model)')
-    return parse_launcher_args(parser, argv)
+    return parse_tool_args(
+        parser, argv, work_dir_help='the directory to save the evaluation metrics',
+        cfg_options_example='test_evaluator.0.dump_per_class=per_class.json')
 
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
+    cfg = load_tool_config(args)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     set_work_dir(cfg, args.work_dir, args.config)
     cfg.load_from = args.checkpoint
-    setup_distributed_without_gpu(cfg)
     if args.no_pin_memory:
         cfg.test_dataloader['pin_memory'] = False
     if args.tta:
@@ -54,8 +45,7 @@ def main(argv=None):
     if args.out is not None:
         if not args.out.endswith(('.pkl', '.pickle')):
             raise ValueError('--out must be a .pkl file.')
-    # `runner_type` (e.g. FastPathRunner from configs/_base_/fast_path.py), as MMPretrain's tools.
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     if args.out is not None:
         runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))
     metrics = runner.test()

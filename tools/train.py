@@ -11,19 +11,15 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a checkout
 
-import mmltr  # noqa: E402,F401  (registers mmltr; fixes resume on torch>=2.6)
-from mmengine.config import Config, ConfigDict, DictAction  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
-from mmpretrain.registry import RUNNERS  # noqa: E402
+from mmengine.config import ConfigDict  # noqa: E402
 
-from mmltr.utils import (parse_launcher_args, set_work_dir,  # noqa: E402
-                         setup_distributed_without_gpu)
+# importing mmltr registers its modules and fixes resuming on torch>=2.6
+from mmltr.utils import build_runner, load_tool_config, parse_tool_args, set_work_dir  # noqa: E402
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train a classifier (mmltr)')
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
         help='resume from the given checkpoint, or, with no value, from the latest checkpoint '
@@ -33,14 +29,9 @@ def parse_args(argv=None):
                         help='do not evaluate checkpoints during training')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the lr by total batch size / auto_scale_lr.base_batch_size')
-    parser.add_argument('--no-pin-memory', action='store_true',
-                        help='set pin_memory=False in every dataloader')
     parser.add_argument('--no-persistent-workers', action='store_true',
                         help='set persistent_workers=False in every dataloader')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config settings, e.g. train_dataloader.dataset.imbalance_factor=50')
-    return parse_launcher_args(parser, argv)
+    return parse_tool_args(parser, argv)
 
 
 def merge_args(cfg, args):
@@ -49,8 +40,6 @@ def merge_args(cfg, args):
         cfg.val_cfg = None
         cfg.val_dataloader = None
         cfg.val_evaluator = None
-
-    cfg.launcher = args.launcher
 
     set_work_dir(cfg, args.work_dir, args.config)
 
@@ -91,12 +80,7 @@ def merge_args(cfg, args):
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    cfg = merge_args(cfg, args)
-    setup_distributed_without_gpu(cfg)
-    # `runner_type` (e.g. FastPathRunner from configs/_base_/fast_path.py), as MMPretrain's tools.
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
-    runner.train()
+    build_runner(merge_args(load_tool_config(args), args)).train()
 
 
 if __name__ == '__main__':

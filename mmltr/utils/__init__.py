@@ -1,3 +1,14 @@
-from .misc import check_class_counts, unwrap_model  # noqa: F401
-from .setup_env import (parse_launcher_args, set_work_dir,  # noqa: F401
-                        setup_distributed_without_gpu)
+from .misc import check_class_counts, unwrap_model
+from .setup_env import (
+    build_runner,
+    load_tool_config,
+    parse_launcher_args,
+    parse_tool_args,
+    set_work_dir,
+    setup_distributed_without_gpu,
+)
+
+__all__ = [
+    'build_runner', 'check_class_counts', 'load_tool_config', 'parse_launcher_args',
+    'parse_tool_args', 'set_work_dir', 'setup_distributed_without_gpu', 'unwrap_model'
+]

@@ -4,6 +4,29 @@ import os.path as osp
 
 import torch
 import torch.distributed as torch_dist
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+from mmpretrain.registry import RUNNERS
+
+
+def parse_tool_args(parser, argv=None, work_dir_help: str = 'the dir to save logs and models',
+                    cfg_options_example: str = 'train_dataloader.dataset.imbalance_factor=50'):
+    """Add the flags MMPretrain's ``tools/train.py`` and ``tools/test.py`` share to ``parser``
+    and parse ``argv``: ``--work-dir``, ``--cfg-options k=v ...``, ``--no-pin-memory`` and
+    :func:`parse_launcher_args`' ``--launcher``/``--local_rank``."""
+    parser.add_argument('--work-dir', help=work_dir_help)
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help=f'override config settings, e.g. {cfg_options_example}')
+    parser.add_argument('--no-pin-memory', action='store_true',
+                        help='set pin_memory=False in the dataloaders')
+    return parse_launcher_args(parser, argv)
+
+
+def load_tool_config(args) -> Config:
+    """``args.config`` loaded, with the ``launcher`` given on the command line."""
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    return cfg
 
 
 def parse_launcher_args(parser, argv=None):
@@ -35,9 +58,10 @@ def setup_distributed_without_gpu(cfg, logger_fn=print) -> None:
 
     MMEngine 0.10.7's ``init_dist('pytorch')`` calls ``torch.cuda.set_device`` before creating the
     process group and its default DDP wrapper pins ``device_ids=[LOCAL_RANK]``; both fail without
-    CUDA, and MMPretrain's runtime asks for the nccl backend. When a distributed launcher is used and
-    no GPU is visible, this switches to gloo, creates the process group itself (MMEngine then skips
-    ``init_dist``) and wraps the model for CPU (``device_ids=None``). With a GPU it does nothing.
+    CUDA, and MMPretrain's runtime asks for the nccl backend. When a distributed launcher is used
+    and no GPU is visible, this switches to gloo, creates the process group itself (MMEngine then
+    skips ``init_dist``) and wraps the model for CPU (``device_ids=None``). With a GPU it does
+    nothing.
     """
     launcher = cfg.get('launcher', 'none')
     if launcher == 'none' or torch.cuda.is_available():
@@ -57,5 +81,13 @@ def setup_distributed_without_gpu(cfg, logger_fn=print) -> None:
     wrapper.setdefault('device_ids', None)  # CPU modules take no device ids
     cfg.model_wrapper_cfg = wrapper
     if torch_dist.get_rank() == 0:
-        logger_fn(f'mmltr: no GPU visible, running {torch_dist.get_world_size()} processes with the '
-                  f'{dist_cfg["backend"]} backend on CPU.')
+        logger_fn(f'mmltr: no GPU visible, running {torch_dist.get_world_size()} processes with '
+                  f'the {dist_cfg["backend"]} backend on CPU.')
+
+
+def build_runner(cfg):
+    """The runner ``cfg`` asks for, as MMPretrain's tools build it: ``RUNNERS.build(cfg)`` when
+    the config sets ``runner_type``, else ``Runner.from_cfg(cfg)``; first
+    :func:`setup_distributed_without_gpu` (nothing to do with ``launcher='none'``)."""
+    setup_distributed_without_gpu(cfg)
+    return RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)

@@ -14,11 +14,11 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 import numpy as np  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import DefaultScope  # noqa: E402
+from mmpretrain.registry import DATASETS  # noqa: E402
 
 import mmltr  # noqa: E402,F401
 from mmltr.datasets.utils import get_class_counts  # noqa: E402
 from mmltr.evaluation.metrics import shot_groups  # noqa: E402
-from mmpretrain.registry import DATASETS  # noqa: E402
 
 
 def format_stats(counts: np.ndarray, many_thr: int = 100, few_thr: int = 20, show: int = 5) -> str:

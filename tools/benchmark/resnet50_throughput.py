@@ -31,22 +31,23 @@ import json
 import os
 import os.path as osp
 import shutil
-import statistics
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-
-import mmltr  # noqa: E402,F401
+from _common import fmt, format_table, head_cfg, median_ms, set_class_counts, sync  # noqa: E402
 from mmengine.optim import OptimWrapper  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 from mmpretrain.registry import METRICS, MODELS  # noqa: E402
 from mmpretrain.structures import DataSample  # noqa: E402
+
+import mmltr  # noqa: E402,F401
 
 DEFAULT_LOSSES = 'BalancedSoftmaxLoss,DBMLoss,GHMCWAPLoss,LDAMLoss'
 
@@ -137,22 +138,12 @@ def dataset_cfg(kind: str, root: str, ann: str, args) -> dict:
 # models
 # ----------------------------------------------------------------------------------------------
 def model_cfg(loss: str, num_classes: int) -> dict:
-    head = dict(type='LinearClsHead', num_classes=num_classes, in_channels=2048, topk=(1, 5))
-    if loss == 'CrossEntropyLoss':
-        head['loss'] = dict(type='CrossEntropyLoss', loss_weight=1.0)
-    elif loss in ('DBMLoss', 'LDAMLoss'):
-        head = dict(type='CosineClsHead', num_classes=num_classes, in_channels=2048,
-                    loss=dict(type=loss))
-    elif loss == 'GHMCWAPLoss':
-        head['loss'] = dict(type=loss, num_classes=num_classes)
-    else:
-        head['loss'] = dict(type=loss)
     return dict(
         type='ImageClassifier',
         backbone=dict(type='ResNet', depth=50, num_stages=4, out_indices=(3, ),
                       style='pytorch'),
         neck=dict(type='GlobalAveragePooling'),
-        head=head,
+        head=head_cfg(dict(type=loss), num_classes, in_channels=2048, topk=(1, 5)),
         data_preprocessor=dict(type='ClsDataPreprocessor', num_classes=num_classes,
                                mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
                                to_rgb=True))
@@ -162,9 +153,7 @@ def build(loss: str, counts, device, args):
     model = MODELS.build(model_cfg(loss, args.num_classes)).to(device)
     if args.channels_last:
         model = model.to(memory_format=torch.channels_last)
-    for m in model.modules():
-        if getattr(m, 'needs_class_counts', False):
-            m.set_class_counts(counts)
+    set_class_counts(model, counts)
     model.train()
     ow = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9,
                                       weight_decay=5e-4))
@@ -174,15 +163,9 @@ def build(loss: str, counts, device, args):
 # ----------------------------------------------------------------------------------------------
 # timing
 # ----------------------------------------------------------------------------------------------
-def _sync(device):
-    if device.type == 'cuda':
-        torch.cuda.synchronize(device)
-
-
 def _autocast(device, args):
     if args.bf16:
         return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
-    from contextlib import nullcontext
     return nullcontext()
 
 
@@ -200,16 +183,8 @@ def time_step(model, ow, batch, device, args) -> float:
     def step():
         with _autocast(device, args):
             model.train_step(batch, optim_wrapper=ow)
-    for _ in range(args.warmup):
-        step()
-    runs = []
-    for _ in range(args.repeats):
-        _sync(device)
-        t = time.perf_counter()
-        step()
-        _sync(device)
-        runs.append((time.perf_counter() - t) * 1e3)
-    return statistics.median(runs)
+
+    return median_ms(step, device, args.warmup, args.repeats)
 
 
 def time_loop(model, ow, loader, device, args) -> float:
@@ -223,13 +198,13 @@ def time_loop(model, ow, loader, device, args) -> float:
             it = iter(loader)
             batch = next(it)
         if k == args.warmup:
-            _sync(device)
+            sync(device)
             t = time.perf_counter()
         with _autocast(device, args):
             model.train_step(_to_device(batch, device, args), optim_wrapper=ow)
         if k >= args.warmup:
             images += len(batch['data_samples'])
-    _sync(device)
+    sync(device)
     return images / (time.perf_counter() - t)
 
 
@@ -247,29 +222,22 @@ def time_metric(metric_cfg: dict, num_classes: int, counts, reps: int = 3) -> fl
         s = DataSample().set_pred_score(scores[i]).set_pred_label(scores[i].argmax().view(1))
         s.set_gt_label(labels[i:i + 1])
         samples.append(s.to_dict())
-    runs = []
-    for _ in range(reps):
+
+    def evaluate():
         metric.results.clear()
-        t = time.perf_counter()
         for k in range(0, n, 64):
             metric.process(None, samples[k:k + 64])
         metric.compute_metrics(metric.results)
-        runs.append((time.perf_counter() - t) * 1e3)
-    return statistics.median(runs)
+
+    return median_ms(evaluate, 'cpu', warmup=0, repeats=reps)
 
 
-def format_table(rows, metric_rows) -> str:
+def results_table(rows, metric_rows) -> str:
     head = ('setup', 'loss', 'step ms', 'overhead', 'loop img/s')
-    lines = [head]
-    for r in rows:
-        f = lambda v, s: '-' if v is None else format(v, s)  # noqa: E731
-        lines.append((r['setup'], r['loss'], f(r['step_ms'], '.2f'),
-                      f(r.get('overhead_pct'), '+.2f') + ('%' if r.get('overhead_pct')
-                                                          is not None else ''),
-                      f(r.get('loop_images_per_s'), '.1f')))
-    widths = [max(len(str(row[i])) for row in lines) for i in range(len(head))]
-    text = [' | '.join(str(c).rjust(w) for c, w in zip(row, widths)) for row in lines]
-    text.insert(1, '-+-'.join('-' * w for w in widths))
+    text = [format_table(head, [
+        (r['setup'], r['loss'], fmt(r['step_ms'], '.2f'),
+         fmt(r.get('overhead_pct'), '+.2f') + ('%' if r.get('overhead_pct') is not None else ''),
+         fmt(r.get('loop_images_per_s'), '.1f')) for r in rows])]
     for m in metric_rows:
         text.append(f'metric {m["metric"]}: {m["ms_per_1000"]:.2f} ms per 1,000 predictions '
                     f'({m["num_classes"]} classes)')
@@ -310,12 +278,7 @@ def main(argv=None):
         setups = [('plain', 'CrossEntropyLoss')] + [
             ('mmltr', name.strip()) for name in args.losses.split(',') if name.strip()]
         for setup, loss in setups:
-            try:
-                model, ow = build(loss, counts, device, args)
-            except KeyError as e:
-                print(f'resnet50_throughput: skipping {loss}: {e}', flush=True)
-                rows.append(dict(setup=setup, loss=loss, skipped=str(e), step_ms=None))
-                continue
+            model, ow = build(loss, counts, device, args)
             r = dict(setup=setup, loss=loss, step_ms=time_step(model, ow, fixed, device, args))
             if not args.no_loop:
                 r['loop_images_per_s'] = time_loop(model, ow, loaders[setup], device, args)
@@ -326,13 +289,13 @@ def main(argv=None):
                 torch.cuda.empty_cache()
         base = rows[0]['step_ms']
         for r in rows[1:]:
-            if r.get('step_ms') is not None and base:
+            if base:
                 r['overhead_pct'] = (r['step_ms'] / base - 1.0) * 100.0
         metric_rows = []
         for cfg in (dict(type='Accuracy', topk=(1, 5)), dict(type='ShotAccuracy')):
             metric_rows.append(dict(metric=cfg['type'], num_classes=args.num_classes,
                                     ms_per_1000=time_metric(cfg, args.num_classes, counts)))
-        table = format_table(rows, metric_rows)
+        table = results_table(rows, metric_rows)
         print(f'\nResNet-50 {args.img_size}px, batch {args.batch_size}, {args.num_classes} '
               f'classes, {device}' + (' bf16' if args.bf16 else '')
               + (' channels-last' if args.channels_last else '') + f'\n{table}')

@@ -5,14 +5,13 @@
 
 For every method the same batch is used: ``--backbone none`` (default) feeds fixed 64-d features
 (the ResNet-32 feature size, ``requires_grad`` like a backbone output) to the head alone;
-``--backbone resnet32`` runs the full ResNet-32 on 32x32 images. Methods (skipped with a message
-if their classes are not importable): CE (``LinearClsHead`` + ``CrossEntropyLoss``), BS
+``--backbone resnet32`` runs the full ResNet-32 on 32x32 images. Methods (``_common.METHODS``,
+each loss with its default arguments): CE (``LinearClsHead`` + ``CrossEntropyLoss``), BS
 (``BalancedSoftmaxLoss``), LDAM (``CosineClsHead`` + ``LDAMLoss``), DBM and DBM-BS
 (``CosineClsHead`` + ``DBMLoss``), GHM-CWAP (``LinearClsHead`` + ``GHMCWAPLoss``),
 Difficulty-Net (the whole meta step of ``DifficultyNetClassifier.train_step``: virtual
 second-order step, meta loss, Adam step, weighted real step, with a meta batch of
-``--meta-batch-size``). Class counts are CIFAR-LT's
-(IF ``--imbalance-factor``).
+``--meta-batch-size``). Class counts are CIFAR-LT's (IF ``--imbalance-factor``).
 
 Two timings per method, each the median over ``--repeats`` runs of ``--inner`` iterations after
 ``--warmup`` iterations, with ``torch.cuda.synchronize`` around each run:
@@ -29,28 +28,28 @@ import argparse
 import json
 import os
 import os.path as osp
-import statistics
 import sys
-import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
-
-import mmltr  # noqa: E402,F401
+from _common import METHODS, fmt, format_table, head_cfg, median_ms, set_class_counts  # noqa: E402
 from mmengine.optim import OptimWrapper, OptimWrapperDict  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmpretrain.registry import MODELS  # noqa: E402
 from mmpretrain.structures import DataSample  # noqa: E402
 
-METHODS = ('CE', 'BS', 'LDAM', 'DBM', 'DBM-BS', 'GHM-CWAP', 'Difficulty-Net')
+import mmltr  # noqa: E402,F401
+from mmltr.datasets import lt_class_sizes  # noqa: E402
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description='Head+loss cost of each method relative to CE.')
     p.add_argument('--devices', default=None, help='comma-separated (default: cpu + cuda if any)')
-    p.add_argument('--methods', default=','.join(METHODS))
+    p.add_argument('--methods', default=','.join(METHODS),
+                   help='comma-separated subset of ' + ', '.join(METHODS))
     p.add_argument('--batch-size', type=int, default=64)
     p.add_argument('--meta-batch-size', type=int, default=100)
     p.add_argument('--num-classes', type=int, default=10)
@@ -82,28 +81,7 @@ class FeatureBackbone(nn.Module):
 
 
 def lt_counts(num_classes: int, imbalance_factor: float, n_max: int = 5000):
-    from mmltr.datasets import lt_class_sizes
     return lt_class_sizes(n_max, num_classes, imbalance_factor)
-
-
-def head_cfg(method: str, num_classes: int, in_channels: int, counts):
-    linear = dict(type='LinearClsHead', num_classes=num_classes, in_channels=in_channels)
-    cosine = dict(type='CosineClsHead', num_classes=num_classes, in_channels=in_channels)
-    if method in ('CE', 'Difficulty-Net'):
-        return dict(linear, loss=dict(type='CrossEntropyLoss'))
-    if method == 'BS':
-        return dict(linear, loss=dict(type='BalancedSoftmaxLoss', class_counts=counts))
-    if method == 'LDAM':
-        return dict(cosine, loss=dict(type='LDAMLoss', class_counts=counts, max_margin=0.5,
-                                      scale=30.0))
-    if method in ('DBM', 'DBM-BS'):
-        return dict(cosine, loss=dict(type='DBMLoss', class_counts=counts, K=0.1, tau=1.0,
-                                      scale=32.0, lambda_inst=1.0,
-                                      base='bs' if method == 'DBM-BS' else 'ce'))
-    if method == 'GHM-CWAP':
-        return dict(linear, loss=dict(type='GHMCWAPLoss', num_classes=num_classes,
-                                      class_counts=counts, bins=30, alpha=0.9, gamma=0.8))
-    raise ValueError(method)
 
 
 def build_model(method: str, args, counts, device):
@@ -112,7 +90,7 @@ def build_model(method: str, args, counts, device):
     else:
         backbone = dict(type='ResNet32_CIFAR', depth=32)
         neck, in_ch = dict(type='GlobalAveragePooling'), 64
-    head = head_cfg(method, args.num_classes, in_ch, counts)
+    head = head_cfg(METHODS[method], args.num_classes, in_ch)
     cfg = dict(type='ImageClassifier', backbone=backbone, neck=neck, head=head,
                data_preprocessor=dict(type='ClsDataPreprocessor', num_classes=args.num_classes))
     if method == 'Difficulty-Net':
@@ -120,14 +98,11 @@ def build_model(method: str, args, counts, device):
                    difficulty_net=dict(type='DifficultyNet', hidden_dims=(128, 128), bias=False))
     model = MODELS.build(cfg).to(device)
     model.train()
-    for m in model.modules():  # count-aware losses built with counts need nothing else
-        if getattr(m, 'needs_class_counts', False):
-            m.set_class_counts(counts)
+    set_class_counts(model, counts)
     return model
 
 
 def make_batch(args, n, counts, device, gen):
-    import numpy as np
     p = np.asarray(counts, dtype=np.float64)
     labels = torch.multinomial(torch.as_tensor(p / p.sum()), n, replacement=True,
                                generator=gen).to(device)
@@ -169,27 +144,6 @@ class _Forever:
 # ----------------------------------------------------------------------------------------------
 # timing
 # ----------------------------------------------------------------------------------------------
-def _sync(device):
-    if device.type == 'cuda':
-        torch.cuda.synchronize(device)
-
-
-def time_fn(fn, device, warmup, repeats, inner) -> float:
-    """Median milliseconds per call."""
-    for _ in range(warmup):
-        fn()
-    _sync(device)
-    runs = []
-    for _ in range(repeats):
-        _sync(device)
-        t = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        _sync(device)
-        runs.append((time.perf_counter() - t) / inner * 1e3)
-    return statistics.median(runs)
-
-
 def bench_method(method, args, counts, device, batch, meta_batch):
     model = build_model(method, args, counts, device)
     ow = optim_wrapper(model, method)
@@ -209,30 +163,20 @@ def bench_method(method, args, counts, device, batch, meta_batch):
             loss, _ = model.parse_losses(losses)
             loss.backward()
 
-        out['fwd_bwd_ms'] = time_fn(fwd_bwd, device, args.warmup, args.repeats, args.inner)
+        out['fwd_bwd_ms'] = median_ms(fwd_bwd, device, args.warmup, args.repeats, args.inner)
 
     def step():
         model.train_step(batch, optim_wrapper=ow)
 
-    out['step_ms'] = time_fn(step, device, args.warmup, args.repeats, args.inner)
+    out['step_ms'] = median_ms(step, device, args.warmup, args.repeats, args.inner)
     return out
 
 
-def format_table(rows) -> str:
+def results_table(rows) -> str:
     head = ('device', 'method', 'fwd+bwd ms', 'x CE', 'step ms', 'x CE')
-    lines = [head]
-    for r in rows:
-        if 'skipped' in r:
-            lines.append((r['device'], r['method'], 'skipped', '', '', ''))
-            continue
-        f = lambda v, s: '-' if v is None else format(v, s)  # noqa: E731
-        lines.append((r['device'], r['method'], f(r['fwd_bwd_ms'], '.3f'),
-                      f(r.get('fwd_bwd_ratio'), '.2f'), f(r['step_ms'], '.3f'),
-                      f(r.get('step_ratio'), '.2f')))
-    widths = [max(len(str(row[i])) for row in lines) for i in range(len(head))]
-    text = [' | '.join(str(c).rjust(w) for c, w in zip(row, widths)) for row in lines]
-    text.insert(1, '-+-'.join('-' * w for w in widths))
-    return '\n'.join(text)
+    return format_table(head, [(r['device'], r['method'], fmt(r['fwd_bwd_ms'], '.3f'),
+                                fmt(r.get('fwd_bwd_ratio'), '.2f'), fmt(r['step_ms'], '.3f'),
+                                fmt(r.get('step_ratio'), '.2f')) for r in rows])
 
 
 def main(argv=None):
@@ -242,6 +186,9 @@ def main(argv=None):
     devices = (args.devices.split(',') if args.devices else
                ['cpu'] + (['cuda'] if torch.cuda.is_available() else []))
     methods = [m.strip() for m in args.methods.split(',') if m.strip()]
+    unknown = sorted(set(methods) - set(METHODS))
+    if unknown:
+        raise ValueError(f'--methods: unknown method(s) {unknown}; choose from {list(METHODS)}.')
     counts = lt_counts(args.num_classes, args.imbalance_factor)
     rows = []
     for dev_name in devices:
@@ -252,22 +199,16 @@ def main(argv=None):
         meta_batch['inputs'] = meta_batch['inputs'].detach()
         dev_rows = []
         for method in methods:
-            try:
-                r = bench_method(method, args, counts, device, batch, meta_batch)
-            except KeyError as e:  # class not registered (not written yet)
-                print(f'step_overhead: skipping {method} on {dev_name}: {e}', flush=True)
-                r = dict(method=method, device=dev_name, skipped=str(e))
+            r = bench_method(method, args, counts, device, batch, meta_batch)
             dev_rows.append(r)
             print(f'step_overhead: {dev_name} {method}: {r}', flush=True)
-        ce = next((r for r in dev_rows if r['method'] == 'CE' and 'skipped' not in r), None)
-        for r in dev_rows:
-            if ce is None or 'skipped' in r:
-                continue
+        ce = next((r for r in dev_rows if r['method'] == 'CE'), None)
+        for r in dev_rows if ce is not None else ():  # ratios to CE when it was measured
             if r['fwd_bwd_ms'] is not None:
                 r['fwd_bwd_ratio'] = r['fwd_bwd_ms'] / ce['fwd_bwd_ms']
             r['step_ratio'] = r['step_ms'] / ce['step_ms']
         rows.extend(dev_rows)
-    table = format_table(rows)
+    table = results_table(rows)
     print(f'\nbatch {args.batch_size}, {args.num_classes} classes (IF {args.imbalance_factor:g}), '
           f'backbone {args.backbone}; median of {args.repeats} x {args.inner} iterations\n{table}')
     os.makedirs(args.out_dir, exist_ok=True)

@@ -30,22 +30,17 @@ import sys
 import time
 import warnings
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, ROOT)
 
-# torch/mmengine/mmltr are imported lazily: with several modes the parent process only starts one
-# child per mode, and Python startup is what makes a CPU smoke test slow.
-torch = None
+import torch  # noqa: E402
+from _common import fmt, format_table, sync  # noqa: E402
+from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.hooks import Hook  # noqa: E402
 
+from mmltr.utils import build_runner  # noqa: E402  (importing mmltr registers its modules)
 
-def _import_heavy():
-    global torch
-    import torch as _torch
-    torch = _torch
-    import mmltr  # noqa: F401  (registers mmltr's loops, runner, datasets, models)
-
-
-FAST_PATH_BASE = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
-                          'configs', '_base_', 'fast_path.py')
+FAST_PATH_BASE = osp.join(ROOT, 'configs', '_base_', 'fast_path.py')
 METRIC_KEYS = (('top1', ('lt/top1', 'accuracy/top1')), ('many', ('lt/many', )),
                ('medium', ('lt/medium', )), ('few', ('lt/few', )))
 
@@ -80,11 +75,6 @@ def parse_args(argv=None):
 # ----------------------------------------------------------------------------------------------
 # timing hooks
 # ----------------------------------------------------------------------------------------------
-def _sync():
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
-
-
 class _Recorder:
     def __init__(self, sync_debug=False):
         self.epochs = []  # dicts: train_s, val_s, images, iters
@@ -97,14 +87,16 @@ class _Recorder:
         self._records = None
 
 
-class _StartHook:
+class _StartHook(Hook):
+    """Starts the epoch and evaluation clocks (runs first)."""
+
     priority = 'HIGHEST'
 
     def __init__(self, rec):
         self.rec = rec
 
     def before_train_epoch(self, runner):
-        _sync()
+        sync()
         rec = self.rec
         rec.cur = dict(epoch=runner.epoch + 1, images=0, iters=0, val_s=0.0,
                        t0=time.perf_counter())
@@ -116,11 +108,13 @@ class _StartHook:
             torch.cuda.set_sync_debug_mode('warn')
 
     def before_val(self, runner):
-        _sync()
+        sync()
         self.rec.val_start = time.perf_counter()
 
 
-class _EndHook:
+class _EndHook(Hook):
+    """Counts the images and stops the clocks (runs last)."""
+
     priority = 'LOWEST'
 
     def __init__(self, rec):
@@ -135,7 +129,7 @@ class _EndHook:
             cur['iters'] += 1
 
     def after_train_epoch(self, runner):
-        _sync()
+        sync()
         rec = self.rec
         cur = rec.cur
         cur['train_s'] = time.perf_counter() - cur.pop('t0')
@@ -154,7 +148,7 @@ class _EndHook:
         rec.epochs.append(cur)
 
     def after_val(self, runner):
-        _sync()
+        sync()
         rec = self.rec
         dt = time.perf_counter() - rec.val_start
         if rec.epochs and rec.cur is rec.epochs[-1]:
@@ -169,14 +163,12 @@ class _EndHook:
 # ----------------------------------------------------------------------------------------------
 def _cfg_options(values):
     """``k=v`` strings -> dict, with MMEngine's ``DictAction`` parsing."""
-    from mmengine.config import DictAction
     ns = argparse.Namespace()
     DictAction(option_strings=[], dest='opts')(None, ns, list(values))
     return ns.opts
 
 
 def build_cfg(args, mode: str, work_dir: str):
-    from mmengine.config import Config
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(_cfg_options(args.cfg_options))
@@ -289,30 +281,20 @@ def summarise(rec: _Recorder, mode: str, build_s: float, total_s: float) -> dict
     return out
 
 
-def _hook(cls, rec):
-    """An instance of ``cls`` that is also an MMEngine ``Hook``."""
-    from mmengine.hooks import Hook
-    hook_cls = type(cls.__name__, (cls, Hook), {'priority': cls.priority})
-    return hook_cls(rec)
-
-
 def run_mode(args, mode: str, out_dir: str) -> dict:
-    _import_heavy()
-    from mmengine.runner import Runner
-    from mmpretrain.registry import RUNNERS
     work_dir = osp.join(out_dir, mode)
     cfg = build_cfg(args, mode, work_dir)
     t = time.perf_counter()
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     rec = _Recorder(sync_debug=args.sync_debug)
-    runner.register_hook(_hook(_StartHook, rec))
-    runner.register_hook(_hook(_EndHook, rec))
+    runner.register_hook(_StartHook(rec))
+    runner.register_hook(_EndHook(rec))
     build_s = time.perf_counter() - t
     if torch.cuda.is_available():
         torch.cuda.reset_peak_memory_stats()
     t = time.perf_counter()
     runner.train()
-    _sync()
+    sync()
     total_s = time.perf_counter() - t
     return summarise(rec, mode, build_s, total_s)
 
@@ -320,23 +302,15 @@ def run_mode(args, mode: str, out_dir: str) -> dict:
 # ----------------------------------------------------------------------------------------------
 # table
 # ----------------------------------------------------------------------------------------------
-def _fmt(v, spec):
-    return '-' if v is None else format(v, spec)
-
-
-def format_table(results) -> str:
+def results_table(results) -> str:
     head = ('mode', 'ep', 's/ep train', 's/ep +eval', 'eval s', 'img/s', '1st ep s', 'peak MiB',
             'top1', 'many', 'medium', 'few')
-    rows = [head]
-    for r in results:
-        rows.append((r['mode'], str(r['epochs']), _fmt(r['sec_per_epoch_train'], '.3f'),
-                     _fmt(r['sec_per_epoch_with_eval'], '.3f'), _fmt(r['sec_eval'], '.3f'),
-                     _fmt(r['images_per_s'], '.0f'), _fmt(r['first_epoch_s'], '.2f'),
-                     _fmt(r['peak_gpu_mem_mib'], '.0f'), _fmt(r['top1'], '.2f'),
-                     _fmt(r['many'], '.2f'), _fmt(r['medium'], '.2f'), _fmt(r['few'], '.2f')))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
-    lines = [' | '.join(c.rjust(w) for c, w in zip(row, widths)) for row in rows]
-    lines.insert(1, '-+-'.join('-' * w for w in widths))
+    lines = [format_table(head, [
+        (r['mode'], r['epochs'], fmt(r['sec_per_epoch_train'], '.3f'),
+         fmt(r['sec_per_epoch_with_eval'], '.3f'), fmt(r['sec_eval'], '.3f'),
+         fmt(r['images_per_s'], '.0f'), fmt(r['first_epoch_s'], '.2f'),
+         fmt(r['peak_gpu_mem_mib'], '.0f'), fmt(r['top1'], '.2f'), fmt(r['many'], '.2f'),
+         fmt(r['medium'], '.2f'), fmt(r['few'], '.2f')) for r in results])]
     if len(results) == 2 and all(r['sec_per_epoch_with_eval'] for r in results):
         a, b = results
         lines.append(f'speed-up {b["mode"]} vs {a["mode"]} (with eval): '
@@ -372,7 +346,7 @@ def main(argv=None):
         with open(args.json_out, 'w') as f:
             json.dump(results, f, indent=2)
         return results
-    table = format_table(results)
+    table = results_table(results)
     print(f'\n{args.config}\n{table}', flush=True)
     payload = dict(config=args.config, cfg_options=args.cfg_options, modes=modes,
                    results=results, table=table)

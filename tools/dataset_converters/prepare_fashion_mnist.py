@@ -36,7 +36,8 @@ def prepare(src: str, dst: str) -> None:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('--src', default=DEFAULT_SRC, help='folder with the official idx(.gz) files')
+    parser.add_argument('--src', default=DEFAULT_SRC,
+                        help='folder with the official idx(.gz) files')
     parser.add_argument('--dst', default='data/fashion-mnist', help='output folder')
     args = parser.parse_args()
     prepare(args.src, args.dst)

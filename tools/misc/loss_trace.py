@@ -16,10 +16,9 @@ import tempfile
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
-import mmltr  # noqa: E402,F401
 from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
-from mmpretrain.registry import RUNNERS  # noqa: E402
+
+from mmltr.utils import build_runner  # noqa: E402  (importing mmltr registers its modules)
 
 FAST_PATH_BASE = osp.join(ROOT, 'configs', '_base_', 'fast_path.py')
 SKIP = ('train/time', 'train/data_time', 'train/lr', 'train/eta')
@@ -47,7 +46,7 @@ def main(argv=None):
     cfg.train_cfg.val_interval = args.epochs
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=args.epochs)
     cfg.work_dir = args.work_dir or tempfile.mkdtemp(prefix='loss_trace_')
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()
     hub = runner.message_hub
     trace = {k: [float(v) for v in buf.data[0]] for k, buf in hub.log_scalars.items()

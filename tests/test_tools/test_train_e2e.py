@@ -1,37 +1,36 @@
 """End to end through the stock tools: train, resume, test, 2-process CPU DDP, analysis tool.
 
 A tiny long-tailed JPEG/PNG folder tree (the on-disk layout of the JPEG CIFAR-10 copy) is generated,
-and the repo's own base configs are inherited, so this exercises exactly what users run.
+and the repo's own base configs are inherited, so this exercises exactly what users run. The tools
+run with a temporary working directory, so nothing (e.g. mmengine's ``.dist_test`` folder of
+collected DDP results) is written into the repository.
 """
 import json
 import os
 import os.path as osp
 import re
-import socket
 import subprocess
 import sys
 
 import numpy as np
 import pytest
-from PIL import Image
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CLASSES = [f'c{i}' for i in range(10)]
 N_TRAIN, N_TEST, IF = 150, 4, 10  # IF 10 on 150/class: 150 ... 15 images: all three shot groups
 
 
 @pytest.fixture(scope='module')
-def data_root(tmp_path_factory):
+def data_root(tmp_path_factory, image_tree):
     root = tmp_path_factory.mktemp('lt_tree')
     rng = np.random.RandomState(0)
     for split, n in (('train', N_TRAIN), ('test', N_TEST)):
-        for c, name in enumerate(CLASSES):
-            os.makedirs(root / split / name)
-            for i in range(n):
-                # class-dependent colour + noise: learnable, but not trivially
-                base = np.array([(c * 25) % 255, (c * 70) % 255, (c * 130) % 255])
-                img = np.clip(base + rng.randint(-60, 60, (32, 32, 3)), 0, 255).astype(np.uint8)
-                Image.fromarray(img).save(root / split / name / f'{i:04d}.png')
+        labels = np.repeat(np.arange(len(CLASSES)), n)
+        # class-dependent colour + noise: learnable, but not trivially
+        base = np.stack([(labels * 25) % 255, (labels * 70) % 255, (labels * 130) % 255], 1)
+        noise = np.stack([rng.randint(-60, 60, (32, 32, 3)) for _ in labels])
+        images = np.clip(base[:, None, None, :] + noise, 0, 255).astype(np.uint8)
+        image_tree(root / split, images, labels, classes=CLASSES)
     return root
 
 
@@ -60,9 +59,11 @@ default_hooks = dict(logger=dict(interval=5))
     return str(path)
 
 
-def _run(cmd, timeout=300, env=None):
+def _run(cmd, cwd, timeout=300, env=None):
+    """Run a tool of the repo (``tools/...``, resolved against the repo) in ``cwd``."""
     full_env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1', **(env or {}))
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+    cmd = [osp.join(ROOT, c) if c.startswith('tools/') else c for c in cmd]
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
                           env=full_env)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, f'{" ".join(cmd)} failed:\n{out[-6000:]}'
@@ -81,7 +82,7 @@ def _last_metrics(work_dir):
 def test_train_resume_and_test(tmp_path, data_root):
     cfg = _write_config(tmp_path / 'tiny_ce.py', data_root)
     work = str(tmp_path / 'work')
-    _run([sys.executable, 'tools/train.py', cfg, '--work-dir', work])
+    _run([sys.executable, 'tools/train.py', cfg, '--work-dir', work], tmp_path)
     m1 = _last_metrics(work)
     assert m1['step'] == 1
     for key in ('lt/top1', 'lt/many', 'lt/medium', 'lt/few'):  # every group is populated
@@ -90,7 +91,7 @@ def test_train_resume_and_test(tmp_path, data_root):
 
     # --resume (no value): continue from the latest checkpoint in the work dir to epoch 2.
     out = _run([sys.executable, 'tools/train.py', cfg, '--work-dir', work, '--resume',
-                '--cfg-options', 'train_cfg.max_epochs=2'])
+                '--cfg-options', 'train_cfg.max_epochs=2'], tmp_path)
     assert 'resumed epoch: 1' in out, out[-3000:]
     assert osp.exists(osp.join(work, 'epoch_2.pth'))
     assert _last_metrics(work)['step'] == 2
@@ -99,27 +100,21 @@ def test_train_resume_and_test(tmp_path, data_root):
     dump = tmp_path / 'per_class.json'
     out = _run([sys.executable, 'tools/test.py', cfg, osp.join(work, 'epoch_2.pth'),
                 '--work-dir', str(tmp_path / 'test'),
-                '--cfg-options', f'test_evaluator.0.dump_per_class={dump}'])
+                '--cfg-options', f'test_evaluator.0.dump_per_class={dump}'], tmp_path)
     assert re.search(r'lt/top1: \d', out), out[-3000:]
     per_class = json.loads(dump.read_text())
     text = json.dumps(per_class)
     assert '"many"' in text and '"few"' in text
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-def test_dist_train_two_processes_on_cpu(tmp_path, data_root):
+def test_dist_train_two_processes_on_cpu(tmp_path, data_root, free_port):
     # DBM-BS on a cosine head: class counts must reach the loss on every rank (LongTailLossHook).
     head = ("model = dict(head=dict(_delete_=True, type='CosineClsHead', num_classes=10, "
             "in_channels=64, loss=dict(type='DBMLoss', base='bs')))")
     cfg = _write_config(tmp_path / 'tiny_dbm.py', data_root, head)
     work = str(tmp_path / 'ddp')
-    out = _run(['bash', 'tools/dist_train.sh', cfg, '2', '--work-dir', work],
-               timeout=400, env=dict(PORT=str(_free_port())))
+    out = _run(['bash', 'tools/dist_train.sh', cfg, '2', '--work-dir', work], tmp_path,
+               timeout=400, env=dict(PORT=str(free_port)))
     assert 'running 2 processes with the gloo backend on CPU' in out
     # The data is sharded: each rank runs ceil(ceil(N / 2) / 16) iterations per epoch.
     n = sum(int(N_TRAIN * IF**(-c / 9)) for c in range(10))
@@ -129,11 +124,12 @@ def test_dist_train_two_processes_on_cpu(tmp_path, data_root):
     m = _last_metrics(work)
     assert m['step'] == 1 and 0.0 <= m['lt/top1'] <= 100.0
     assert osp.exists(osp.join(work, 'epoch_1.pth'))
+    assert (tmp_path / '.dist_test').is_dir()  # DDP evaluation collected in the cwd, not the repo
 
 
 def test_lt_stats_tool(tmp_path, data_root):
     cfg = _write_config(tmp_path / 'tiny_stats.py', data_root)
-    out = _run([sys.executable, 'tools/analysis/lt_stats.py', cfg])
+    out = _run([sys.executable, 'tools/analysis/lt_stats.py', cfg], tmp_path)
     counts = [int(N_TRAIN * IF**(-c / 9)) for c in range(10)]
     assert f'images: {sum(counts)}' in out
     many = sum(n > 100 for n in counts)
@@ -141,11 +137,12 @@ def test_lt_stats_tool(tmp_path, data_root):
     assert f'few (< 20): {few} classes' in out and f'many (> 100): {many} classes' in out
 
 
-def test_dist_train_difficulty_net_two_processes(tmp_path, data_root):
+def test_dist_train_difficulty_net_two_processes(tmp_path, data_root, free_port):
     """The Difficulty-Net meta step (custom train_step, two optimizers) through dist_train.sh."""
     import torch
     d = str(data_root)
-    base = f'{ROOT}/configs/difficulty_net/jpeg/difficulty-net_resnet32_1xb64_cifar10-jpeg-lt-if100_100e.py'
+    base = osp.join(ROOT, 'configs', 'difficulty_net', 'jpeg',
+                    'difficulty-net_resnet32_1xb64_cifar10-jpeg-lt-if100_100e.py')
     cfg = tmp_path / 'tiny_dn.py'
     cfg.write_text(f"""
 _base_ = ['{base}']
@@ -167,8 +164,8 @@ train_cfg = dict(max_epochs=1)
 default_hooks = dict(logger=dict(interval=5))
 """)
     work = str(tmp_path / 'ddp_dn')
-    out = _run(['bash', 'tools/dist_train.sh', str(cfg), '2', '--work-dir', work],
-               timeout=500, env=dict(PORT=str(_free_port())))
+    out = _run(['bash', 'tools/dist_train.sh', str(cfg), '2', '--work-dir', work], tmp_path,
+               timeout=500, env=dict(PORT=str(free_port)))
     assert 'running 2 processes with the gloo backend on CPU' in out
     m = _last_metrics(work)
     assert m['step'] == 1 and 0.0 <= m['lt/top1'] <= 100.0
