@@ -1,4 +1,3 @@
 # Performance benchmark: Balanced Softmax (tau 1), otherwise the CE benchmark config.
 _base_ = './ce_resnet32_1xb64_cifar10-jpeg-lt-if100.py'
-model = dict(
-    head=dict(loss=dict(_delete_=True, type='BalancedSoftmaxLoss', tau=1.0)))
+model = dict(head=dict(loss=dict(_delete_=True, type='BalancedSoftmaxLoss')))

@@ -2,8 +2,8 @@
 # ResNet-32 on the JPEG copy of CIFAR-10 made long-tailed at IF100 (12,406 images), the DBM paper's
 # CIFAR recipe, i.e. the setting of the reference timings: batch 64, RandomCrop 32 pad 4 + flip +
 # AutoAugment (CIFAR-10 policy) + Cutout 16 px, SGD lr 0.1, 200 epochs (5 warm-up + cosine), test
-# set evaluated after every epoch. Data: extract ../shared/data/cifar10-jpeg.tar.gz to
-# data/cifar10-jpeg. Standard vs fast path in one command:
+# set evaluated after every epoch. Data: the JPEG CIFAR-10 tree in data/cifar10-jpeg (see
+# configs/_base_/datasets/cifar10_lt_jpeg.py). Standard vs fast path in one command:
 #   python tools/benchmark/train_speed.py \
 #       configs/benchmark/ce_resnet32_1xb64_cifar10-jpeg-lt-if100.py \
 #       --epochs 200 --modes standard,fast --out-dir work_dirs/speed/ce

@@ -8,4 +8,4 @@ model = dict(
         type='CosineClsHead',
         num_classes=10,
         in_channels=64,
-        loss=dict(type='DBMLoss', K=0.1, tau=1.0, scale=32.0, lambda_inst=1.0, base='bs')))
+        loss=dict(type='DBMLoss', base='bs')))

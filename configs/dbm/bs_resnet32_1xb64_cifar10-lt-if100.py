@@ -1,4 +1,5 @@
-# Balanced Softmax baseline of the DBM paper (Ren et al., NeurIPS'20): linear classifier, CE on
+# Balanced Softmax baseline of the DBM paper (Ren et al., Balanced Meta-Softmax for Long-Tailed
+# Visual Recognition, NeurIPS 2020, https://arxiv.org/abs/2007.10740): linear classifier, CE on
 # logits + log(n_c / sum n); test-time logits unchanged.
 # ResNet-32, CIFAR-10-LT IF100, the DBM paper's CIFAR recipe, inherited from
 # ce_resnet32_1xb64_cifar10-lt-if100.py (only the loss differs).
@@ -7,4 +8,4 @@
 #   python tools/train.py configs/dbm/bs_resnet32_1xb64_cifar10-lt-if100.py
 # The -if10/-if50/-if200 configs inherit this one and only change the imbalance factor.
 _base_ = './ce_resnet32_1xb64_cifar10-lt-if100.py'
-model = dict(head=dict(loss=dict(_delete_=True, type='BalancedSoftmaxLoss', tau=1.0)))
+model = dict(head=dict(loss=dict(_delete_=True, type='BalancedSoftmaxLoss')))

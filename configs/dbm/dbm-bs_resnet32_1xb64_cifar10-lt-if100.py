@@ -1,6 +1,7 @@
-# DBM-BS (Son et al., AAAI'25): cosine classifier, difficulty-aware balancing margin (s=32, K=0.1,
-# tau=1, lambda_inst=1), then Balanced Softmax (log prior added to every logit after the margin
-# and scale).
+# DBM-BS (Son et al., Difficulty-aware Balancing Margin Loss for Long-tailed Recognition,
+# AAAI 2025, https://arxiv.org/abs/2412.15477): cosine classifier, difficulty-aware balancing margin
+# (s=32, K=0.1, tau=1, lambda_inst=1), then Balanced Softmax (log prior added to every logit
+# after the margin and scale).
 # ResNet-32, CIFAR-10-LT IF100, the DBM paper's CIFAR recipe, inherited from
 # dbm-ce_resnet32_1xb64_cifar10-lt-if100.py (only the loss differs).
 # DBM paper Table 2 (best-epoch test top-1): IF100 84.60, IF50 87.06, IF10 91.42 (IF200 not

@@ -1,5 +1,6 @@
-# DBM-CE (Son et al., AAAI'25): cosine classifier, difficulty-aware balancing margin (s=32, K=0.1,
-# tau=1, lambda_inst=1), with cross-entropy.
+# DBM-CE (Son et al., Difficulty-aware Balancing Margin Loss for Long-tailed Recognition,
+# AAAI 2025, https://arxiv.org/abs/2412.15477): cosine classifier, difficulty-aware balancing margin
+# (DBMLoss's defaults: s=32, K=0.1, tau=1, lambda_inst=1), with cross-entropy.
 # ResNet-32, CIFAR-100-LT IF100, the DBM paper's CIFAR recipe: batch 64, SGD lr 0.1 (momentum 0.9,
 # wd 2e-4), 200 epochs, 5-epoch linear warm-up then cosine; RandomCrop 32 pad 4 + flip +
 # AutoAugment (CIFAR-10 policy) + Cutout 16 px.
@@ -14,8 +15,5 @@ _base_ = [
     '../_base_/schedules/cifar_lt_200e.py',
     '../_base_/default_runtime.py',
 ]
-model = dict(
-    head=dict(
-        num_classes=100,
-        loss=dict(base='ce')))
+model = dict(head=dict(num_classes=100))
 train_dataloader = dict(batch_size=64)

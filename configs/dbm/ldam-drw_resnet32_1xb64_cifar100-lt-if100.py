@@ -1,6 +1,7 @@
-# LDAM-DRW baseline of the DBM paper (Cao et al., NeurIPS'19): cosine classifier, margins m_c ~
-# n_c^(-1/4) (max 0.5) subtracted from the target cosine, s=30; class-balanced re-weighting (beta
-# 0.9999) from epoch 160.
+# LDAM-DRW baseline of the DBM paper (Cao et al., Learning Imbalanced Datasets with
+# Label-Distribution-Aware Margin Loss, NeurIPS 2019, https://arxiv.org/abs/1906.07413): cosine
+# classifier, margins m_c ~ n_c^(-1/4) (max 0.5) subtracted from the target cosine, s=30
+# (LDAMLoss's defaults); class-balanced re-weighting (beta 0.9999, the default) from epoch 160.
 # ResNet-32, CIFAR-100-LT IF100, the DBM paper's CIFAR recipe, inherited from
 # dbm-ce_resnet32_1xb64_cifar100-lt-if100.py (only the loss differs).
 # DBM paper Table 2 (best-epoch test top-1): IF100 48.99, IF50 54.27, IF10 64.58 (IF200 not
@@ -8,7 +9,4 @@
 #   python tools/train.py configs/dbm/ldam-drw_resnet32_1xb64_cifar100-lt-if100.py
 # The -if10/-if50/-if200 configs inherit this one and only change the imbalance factor.
 _base_ = './dbm-ce_resnet32_1xb64_cifar100-lt-if100.py'
-model = dict(
-    head=dict(
-        loss=dict(_delete_=True, type='LDAMLoss', max_margin=0.5, scale=30.0, drw_epoch=160,
-                  beta=0.9999)))
+model = dict(head=dict(loss=dict(_delete_=True, type='LDAMLoss', drw_epoch=160)))

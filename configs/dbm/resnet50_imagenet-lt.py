@@ -14,7 +14,7 @@ _base_ = [
     '../_base_/schedules/imagenet_lt_90e.py',
     '../_base_/default_runtime.py',
 ]
-model = dict(head=dict(num_classes=1000, loss=dict(scale=30.0, K=0.1, tau=1.0, base='bs')))
+model = dict(head=dict(num_classes=1000, loss=dict(scale=30.0, base='bs')))
 train_dataloader = dict(batch_size=64)
 optim_wrapper = dict(optimizer=dict(lr=0.1, momentum=0.9, weight_decay=5e-4))
 # The DBM code's `--cos` schedule, set once per epoch e (0-based):

@@ -10,7 +10,7 @@ _base_ = [
     '../_base_/schedules/imagenet_lt_90e.py',
     '../_base_/default_runtime.py',
 ]
-model = dict(head=dict(num_classes=8142, loss=dict(scale=30.0, K=0.1, tau=1.0, base='bs')))
+model = dict(head=dict(num_classes=8142, loss=dict(scale=30.0, base='bs')))
 train_dataloader = dict(batch_size=64)
 optim_wrapper = dict(optimizer=dict(lr=0.2, momentum=0.9, weight_decay=1e-4))
 # The DBM code's `--cos` schedule (see resnet50_imagenet-lt.py) over 100 epochs.

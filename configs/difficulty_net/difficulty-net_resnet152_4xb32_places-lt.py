@@ -1,11 +1,12 @@
-# Difficulty-Net (Sinha & Ohashi, WACV 2023), stage 1, ResNet-152 initialised from ImageNet
-# weights (the Places-LT convention), Places-LT (365 classes).
+# Difficulty-Net (Sinha & Ohashi, Difficulty-Net: Learning to Predict Difficulty for Long-Tailed
+# Recognition, WACV 2023, https://arxiv.org/abs/2209.02960), stage 1, ResNet-152 initialised from
+# ImageNet weights (the Places-LT convention), Places-LT (365 classes).
 #   bash tools/dist_train.sh configs/difficulty_net/difficulty-net_resnet152_4xb32_places-lt.py 4
-# Recipe of the authors' Places-LT config (methods.md §2.6): total batch 128 (4 GPUs x 32), SGD
-# lr 0.01 for the classifier and 0.001 for the pretrained backbone (lr_mult 0.1), momentum 0.9,
-# wd 5e-4, lr x0.1 at epochs 10 and 20, 30 epochs; ℓ = Balanced Softmax; Difficulty-Net
-# C→512→512→C with biases, Adam lr 1e-3, wd 1e-4, λ 0.3; RandomResizedCrop 224 + flip +
-# ColorJitter(0.4, 0.4, 0.4, 0) (MiSLAS's Places augmentation).
+# Recipe of the authors' Places-LT config (https://github.com/hitachi-rd-cv/Difficulty_Net): total
+# batch 128 (4 GPUs x 32), SGD lr 0.01 for the classifier and 0.001 for the pretrained backbone
+# (lr_mult 0.1), momentum 0.9, wd 5e-4, lr x0.1 at epochs 10 and 20, 30 epochs; ℓ = Balanced
+# Softmax; Difficulty-Net C→512→512→C with biases, Adam lr 1e-3, wd 1e-4, λ 0.3; RandomResizedCrop
+# 224 + flip + ColorJitter(0.4, 0.4, 0.4, 0) (MiSLAS's Places augmentation).
 # Meta/accuracy set: 10 images per class drawn at random (seed 0) from Places_LT_val.txt (3,650
 # images), meta batch 100 in total (25 per GPU); report the test split, not val.
 # Differences from the released code: second-order meta step (see the ImageNet-LT config); the
@@ -27,7 +28,7 @@ model = dict(
             checkpoint='https://download.openmmlab.com/mmclassification/v0/resnet/'
             'resnet152_8xb32_in1k_20210901-4d7582fa.pth',
             prefix='backbone')),
-    head=dict(num_classes=365, loss=dict(_delete_=True, type='BalancedSoftmaxLoss', tau=1.0)),
+    head=dict(num_classes=365, loss=dict(_delete_=True, type='BalancedSoftmaxLoss')),
     difficulty_net=dict(type='DifficultyNet', hidden_dims=(512, 512), bias=True),
     driver_weight=0.3,
 )

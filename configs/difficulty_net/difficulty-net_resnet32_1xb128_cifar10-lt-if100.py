@@ -1,10 +1,11 @@
-# Difficulty-Net (Sinha & Ohashi, WACV 2023), stage 1, ResNet-32, CIFAR-10-LT IF100.
+# Difficulty-Net (Sinha & Ohashi, Difficulty-Net: Learning to Predict Difficulty for Long-Tailed
+# Recognition, WACV 2023, https://arxiv.org/abs/2209.02960), stage 1, ResNet-32, CIFAR-10-LT IF100.
 #   python tools/train.py configs/difficulty_net/difficulty-net_resnet32_1xb128_cifar10-lt-if100.py
 #
 # Data: the last 25 images per class of the original training set are held out first as the
 # balanced meta/accuracy set (250 images); the long tail is drawn from the remaining 4,975 per
 # class (n_c = int(4975 * IF^(-c/9))), so the counts differ from the standard LDAM split
-# (methods.md §5.8). `selection='first'` keeps the first n_c images of each class
+# (max 5000, min 50 at IF100). `selection='first'` keeps the first n_c images of each class
 # as the authors' CIFAR code does (unshuffled); the val/test splits carry the same training counts.
 # Model: ResNet-32 + linear classifier, loss ℓ = CE (the authors' `--loss_type Difficulty_net`),
 # Difficulty-Net MLP C→128→128→C without biases, λ (driver loss) = 0.3.
@@ -12,7 +13,8 @@
 # with the model's current lr, meta CE on a batch of 100 held-out images (test pipeline) + λ·driver,
 # Adam on Difficulty-Net, then the real weighted SGD step. a (per-class meta-set accuracy) is
 # recomputed after every epoch by DifficultyNetHook (a = 0 in the first epoch).
-# Recipe (methods.md §2.6): SGD lr 0.1, momentum 0.9, wd 1e-4, batch 128; Adam lr 1e-5, wd 1e-4.
+# Recipe (https://github.com/hitachi-rd-cv/Difficulty_Net): SGD lr 0.1, momentum 0.9, wd 1e-4, batch
+# 128; Adam lr 1e-5, wd 1e-4.
 # Schedule: the released script is NOT the paper's recipe: its default is max_epochs=12800 with
 # a WRN-28-10 lr ramp/decay (and a commented-out ResNet-32 schedule of x0.01 at 160 and 210). We use
 # the proposed ResNet-32 schedule: 200 epochs, 5-epoch linear warm-up, lr x0.01 at epoch 160.

@@ -1,16 +1,19 @@
-# Difficulty-Net (Sinha & Ohashi, WACV 2023), stage 1, ResNet-50 from scratch, ImageNet-LT.
+# Difficulty-Net (Sinha & Ohashi, Difficulty-Net: Learning to Predict Difficulty for Long-Tailed
+# Recognition, WACV 2023, https://arxiv.org/abs/2209.02960), stage 1, ResNet-50 from scratch,
+# ImageNet-LT.
 #   bash tools/dist_train.sh configs/difficulty_net/difficulty-net_resnet50_4xb32_imagenet-lt.py 4
-# Recipe of the authors' ImageNet-LT config (methods.md §2.6): total batch 128 (4 GPUs x 32), SGD
-# Nesterov lr 0.05, momentum 0.9, wd 5e-4, cosine over 180 epochs; ℓ = Balanced Softmax
-# (`bal_softmax: True`); Difficulty-Net C→1024→1024→C with biases, Adam lr 1e-3, wd 1e-4, λ 0.3;
-# RandomResizedCrop 224 + flip + ColorJitter(0.4, 0.4, 0.4, 0) + RandAugment n2 m10.
+# Recipe of the authors' ImageNet-LT config (https://github.com/hitachi-rd-cv/Difficulty_Net): total
+# batch 128 (4 GPUs x 32), SGD Nesterov lr 0.05, momentum 0.9, wd 5e-4, cosine over 180 epochs; ℓ =
+# Balanced Softmax (`bal_softmax: True`); Difficulty-Net C→1024→1024→C with biases, Adam lr 1e-3, wd
+# 1e-4, λ 0.3; RandomResizedCrop 224 + flip + ColorJitter(0.4, 0.4, 0.4, 0) + RandAugment n2 m10.
 # Meta/accuracy set: 10 images per class drawn at random (seed 0) from ImageNet_LT_val.txt
 # (10,000 images; test pipeline), meta batch 100 in total (25 per GPU). The meta set is part of
 # the val list: report the test split (ImageNet_LT_test.txt), not val.
 # Differences from the released code (on purpose): the meta step is second order (the released
 # ImageNet/Places code takes a first-order "pseudo" step, so the meta CE never reaches
-# Difficulty-Net, methods.md §2.4); labels keep the list's order and many/medium/few use the
-# standard >100 / 20-100 / <20 split (not MiSLAS's frequency-sorted index ranges).
+# Difficulty-Net and only the driver loss trains it); labels keep the list's order and
+# many/medium/few use the standard >100 / 20-100 / <20 split (not MiSLAS's frequency-sorted index
+# ranges).
 # Stage 2 (LAS) is not implemented. Reported (two-stage): 57.4 with RandAugment, 54.0 without.
 _base_ = [
     '../_base_/models/resnet50.py',
@@ -20,7 +23,7 @@ _base_ = [
 ]
 model = dict(
     type='DifficultyNetClassifier',
-    head=dict(loss=dict(_delete_=True, type='BalancedSoftmaxLoss', tau=1.0)),
+    head=dict(loss=dict(_delete_=True, type='BalancedSoftmaxLoss')),
     difficulty_net=dict(type='DifficultyNet', hidden_dims=(1024, 1024), bias=True),
     driver_weight=0.3,
 )

@@ -1,8 +1,9 @@
-# GHM-CWAP (Zhang et al., ICASSP 2022), ResNet-32, CIFAR-100-LT IF100: bins 30, alpha 0.9,
-# gamma 0.8, adaptive unit regions, intra- and inter-category balance. LDAM-DRW CIFAR recipe as
-# in the paper's Table 1: batch 128, SGD lr 0.1 (momentum 0.9, wd 2e-4), 200 epochs, 5-epoch
-# warm-up, lr x0.01 at epochs 160 and 180 (x0.0001 from 180), RandomCrop 32 pad 4 + horizontal
-# flip only (schedule: configs/_base_/schedules/cifar_lt_200e_step.py).
+# GHM-CWAP (Zhang et al., Solving the Long-Tailed Problem via Intra- and Inter-Category Balance,
+# ICASSP 2022, https://arxiv.org/abs/2204.09234), ResNet-32, CIFAR-100-LT IF100 (GHMCWAPLoss's
+# defaults): bins 30, alpha 0.9, gamma 0.8, adaptive unit regions, intra- and inter-category
+# balance. LDAM-DRW CIFAR recipe as in the paper's Table 1: batch 128, SGD lr 0.1 (momentum 0.9, wd
+# 2e-4), 200 epochs, 5-epoch warm-up, lr x0.01 at epochs 160 and 180 (x0.0001 from 180), RandomCrop
+# 32 pad 4 + horizontal flip only (schedule: configs/_base_/schedules/cifar_lt_200e_step.py).
 #   python tools/train.py configs/ghm_cwap/ghm-cwap_resnet32_1xb128_cifar100-lt-if100.py
 # The loss's epoch boundary (region/weight update) is driven by LongTailLossHook (default_runtime).
 # Other imbalance factors: the -if500/-if10/-if1 configs inherit this one; an imbalance factor must

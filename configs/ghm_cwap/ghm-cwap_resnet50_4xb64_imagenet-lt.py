@@ -7,16 +7,4 @@
 # The fine histogram is 1000 x 600 float32 (2.4 MB, also in checkpoints); the per-class histograms
 # are summed across GPUs once per epoch.
 _base_ = '../baselines/ce_resnet50_4xb64_imagenet-lt.py'
-model = dict(
-    head=dict(
-        loss=dict(
-            _delete_=True,
-            type='GHMCWAPLoss',
-            num_classes=1000,
-            bins=30,
-            alpha=0.9,
-            gamma=0.8,
-            adaptive_bins=True,
-            use_intra=True,
-            use_inter=True,
-            max_weight=10.0)))
+model = dict(head=dict(loss=dict(_delete_=True, type='GHMCWAPLoss', num_classes=1000)))

@@ -1,4 +1,4 @@
 # GHM-CWAP ablation, paper Table 3 (ImageNet-LT, ResNet-50):
 # A^URA: inter-category balance only, uniform regions.
 _base_ = './ghm-cwap_resnet50_4xb64_imagenet-lt.py'
-model = dict(head=dict(loss=dict(use_intra=False, use_inter=True, adaptive_bins=False)))
+model = dict(head=dict(loss=dict(use_intra=False, adaptive_bins=False)))

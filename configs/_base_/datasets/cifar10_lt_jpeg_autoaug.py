@@ -1,4 +1,4 @@
-# The JPEG copy of CIFAR-10 (../shared/data/cifar10-jpeg.tar.gz) made long-tailed by
+# The JPEG copy of CIFAR-10 (data/cifar10-jpeg, see cifar10_lt_jpeg.py) made long-tailed by
 # LongTailedDataset (cifar10_lt_jpeg.py), with the DBM paper's CIFAR training augmentation:
 # RandomCrop 32 pad 4 + horizontal flip + AutoAugment (CIFAR-10 policy) + Cutout (1 hole, 16 px,
 # black, clipped at the borders: DeVriesCutout, see cifar10_lt_autoaug.py), normalised with mean

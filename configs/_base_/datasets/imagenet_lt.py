@@ -1,4 +1,5 @@
-# ImageNet-LT (Liu et al., CVPR'19; Decoupling/OLTR lists): 1000 classes, 115,846 training images
+# ImageNet-LT (Liu et al., Large-Scale Long-Tailed Recognition in an Open World, CVPR 2019,
+# https://arxiv.org/abs/1904.05160; Decoupling/OLTR lists): 1000 classes, 115,846 training images
 # (1280 ... 5 per class). Layout (lists from the OLTR / classifier-balancing release):
 #   data/imagenet/ImageNet_LT_{train,val,test}.txt
 #   data/imagenet/train/nXXXXXXXX/*.JPEG      (train and val lists point here)

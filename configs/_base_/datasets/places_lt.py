@@ -1,4 +1,5 @@
-# Places-LT (Liu et al., CVPR'19; OLTR lists): 365 classes, 62,500 training images
+# Places-LT (Liu et al., Large-Scale Long-Tailed Recognition in an Open World, CVPR 2019,
+# https://arxiv.org/abs/1904.05160; OLTR lists): 365 classes, 62,500 training images
 # (4,980 ... 5 per class). Layout (lists from the OLTR / classifier-balancing release):
 #   data/places365/Places_LT_{train,val,test}.txt
 #   data/places365/<paths of the lists>, e.g. train/<scene>/<file>.jpg (Places365-Standard)

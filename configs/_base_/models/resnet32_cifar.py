@@ -1,4 +1,5 @@
-# LTR-standard ResNet-32 for 32x32 inputs (Cao et al. 2019), linear classifier, cross-entropy.
+# LTR-standard ResNet-32 for 32x32 inputs (the CIFAR ResNet of https://arxiv.org/abs/1512.03385
+# as in LDAM-DRW, https://arxiv.org/abs/1906.07413), linear classifier, cross-entropy.
 model = dict(
     type='ImageClassifier',
     backbone=dict(type='ResNet32_CIFAR', depth=32),

@@ -9,6 +9,6 @@ model = dict(
         type='CosineClsHead',
         num_classes=1000,
         in_channels=2048,
-        loss=dict(type='DBMLoss', K=0.1, tau=1.0, scale=30.0, lambda_inst=1.0, base='bs'),
+        loss=dict(type='DBMLoss', scale=30.0, base='bs'),
         topk=(1, 5),
     ))

@@ -1,4 +1,5 @@
-# LDAM-DRW CIFAR-LT recipe (Cao et al. 2019, kaidic/LDAM-DRW `adjust_learning_rate`), used by the
+# LDAM-DRW CIFAR-LT recipe (https://arxiv.org/abs/1906.07413; `adjust_learning_rate` of
+# https://github.com/kaidic/LDAM-DRW), used by the
 # GHM-CWAP paper's ResNet-32 tables: SGD lr 0.1, momentum 0.9, wd 2e-4, batch 128 (set in the
 # method configs), 200 epochs; linear warm-up over the first 5 epochs (lr·(e+1)/5 for e = 0..4,
 # updated once per epoch as in LDAM's code), then lr ×0.01 from epoch 160 and ×0.0001 from 180

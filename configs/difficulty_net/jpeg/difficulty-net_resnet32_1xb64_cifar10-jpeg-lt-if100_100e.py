@@ -1,5 +1,6 @@
-# Difficulty-Net on the JPEG copy of CIFAR-10 (../shared/data/cifar10-jpeg.tar.gz, extracted to
-# data/cifar10-jpeg) at IF100, ResNet-32: the GPU check against configs/dbm/jpeg/ce_*_100e.py.
+# Difficulty-Net on the JPEG copy of CIFAR-10 (data/cifar10-jpeg, see
+# configs/_base_/datasets/cifar10_lt_jpeg.py) at IF100, ResNet-32: the GPU check against
+# configs/dbm/jpeg/ce_*_100e.py.
 # Same recipe as that CE run (batch 64, SGD lr 0.1, momentum 0.9, wd 2e-4, 5-epoch linear warm-up
 # then cosine to epoch 100, RandomCrop 32 pad 4 + flip + AutoAugment CIFAR-10 policy + Cutout
 # 16 px, CIFAR-10 mean/std), plus Difficulty-Net: the last 25 images of every class (file order)
@@ -7,7 +8,8 @@
 # from the remaining 4,975 per class with the LDAM seeded selection (selection='random', as the CE
 # run, so the hold-out is the only data difference: 4975, 2982, ..., 49 images). Adam lr 1e-5
 # (wd 1e-4) on Difficulty-Net (C→128→128→C, no biases), λ = 0.3, meta batch 100 (test pipeline).
-#   python tools/train.py configs/difficulty_net/jpeg/difficulty-net_resnet32_1xb64_cifar10-jpeg-lt-if100_100e.py
+#   python tools/train.py \
+#       configs/difficulty_net/jpeg/difficulty-net_resnet32_1xb64_cifar10-jpeg-lt-if100_100e.py
 _base_ = [
     '../../_base_/models/resnet32_cifar.py',
     '../../_base_/datasets/cifar10_lt_jpeg_autoaug.py',

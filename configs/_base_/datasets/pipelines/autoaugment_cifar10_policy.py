@@ -1,4 +1,5 @@
-# AutoAugment's CIFAR-10 policy (Cubuk et al., CVPR'19, Table 7 of the arXiv version): 25 sub-policies
+# AutoAugment's CIFAR-10 policy (Cubuk et al., AutoAugment: Learning Augmentation Policies from
+# Data, CVPR 2019, https://arxiv.org/abs/1805.09501, Table 7 of the arXiv version): 25 sub-policies
 # of two ops, one drawn uniformly per image; each op fires with its own probability. Written for
 # MMPretrain's transforms exactly as the `CIFAR10Policy` in the DBM code (`cifar/aug/autoaug.py`,
 # itself DeepVoltaire's PyTorch port), whose magnitude index i in 0..9 maps to:
