@@ -29,6 +29,14 @@ def mmcv_requirement():
         return 'mmcv-lite>=2.0.0,<2.4.0'
 
 
+def read_readme():
+    path = osp.join(HERE, 'README.md')
+    if not osp.exists(path):
+        return ''
+    with open(path) as f:
+        return f.read()
+
+
 def get_version():
     scope = {}
     with open(osp.join(HERE, 'mmltr', 'version.py')) as f:
@@ -41,7 +49,7 @@ setup(
     version=get_version(),
     description='Long-tailed recognition for OpenMMLab MMPretrain: DBM, GHM-CWAP, '
     'Difficulty-Net and rebalancing baselines',
-    long_description=open(osp.join(HERE, 'README.md')).read() if osp.exists(osp.join(HERE, 'README.md')) else '',
+    long_description=read_readme(),
     long_description_content_type='text/markdown',
     license='Apache-2.0',
     packages=find_packages(exclude=('configs', 'tools', 'tests')),
