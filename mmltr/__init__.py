@@ -5,8 +5,9 @@ Importing ``mmltr`` (configs do it through
 model, dataset, sampler, metric and hook into MMPretrain's registries, so configs keep
 ``default_scope='mmpretrain'`` and can mix mmltr and MMPretrain components freely.
 """
-from . import compat  # noqa: F401  (patches mmengine's checkpoint loader for torch>=2.6)
-from . import datasets, engine, evaluation, models, utils  # noqa: F401
+# compat (imported first) patches mmengine's checkpoint loader for torch>=2.6; the others register
+# their modules
+from . import compat, datasets, engine, evaluation, models, utils  # noqa: F401
 from .version import __version__
 
 __all__ = ['__version__']
