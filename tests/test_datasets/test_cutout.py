@@ -1,4 +1,5 @@
-"""DeVriesCutout: the Cutout of the DBM / CUDA-LTR code (a square clipped at the borders)."""
+"""DeVriesCutout: the Cutout of the DBM / CUDA-LTR code (a square clipped at the borders), from
+https://arxiv.org/abs/1708.04552."""
 import numpy as np
 from mmpretrain.registry import TRANSFORMS
 

@@ -10,7 +10,9 @@ from mmpretrain.registry import TRANSFORMS
 
 @TRANSFORMS.register_module()
 class DeVriesCutout(BaseTransform):
-    """Cutout of DeVries & Taylor (2017), as used by the CUDA-LTR / DBM / BCL CIFAR recipes.
+    """Cutout of DeVries & Taylor (Improved Regularization of Convolutional Neural Networks with
+    Cutout, 2017, https://arxiv.org/abs/1708.04552), as used by the CUDA-LTR / DBM / BCL CIFAR
+    recipes.
 
     ``n_holes`` times: draw an integer centre ``(y, x)`` uniformly over the image, fill rows
     ``clip(y - L//2, 0, H) : clip(y + L//2, 0, H)`` and the same columns with ``pad_val``. Holes are
