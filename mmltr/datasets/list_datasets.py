@@ -164,7 +164,8 @@ class LTListDataset(GtLabelsArrayMixin, BaseDataset):
 
 @DATASETS.register_module()
 class ImageNetLT(LTListDataset):
-    """ImageNet-LT (Liu et al., CVPR'19): 1000 classes, standard ImageNet label order.
+    """ImageNet-LT (Liu et al., Large-Scale Long-Tailed Recognition in an Open World, CVPR 2019,
+    https://arxiv.org/abs/1904.05160): 1000 classes, standard ImageNet label order.
 
     Lists: ``ImageNet_LT_train.txt`` (115,846 lines, 1280..5 per class), ``ImageNet_LT_val.txt``
     (20/class, from the ImageNet *train* folder), ``ImageNet_LT_test.txt`` (50/class = ILSVRC2012
@@ -176,15 +177,18 @@ class ImageNetLT(LTListDataset):
 
 @DATASETS.register_module()
 class INaturalist2018(LTListDataset):
-    """iNaturalist 2018: 8,142 classes; ``iNaturalist18_train.txt`` (437,513 lines, 1000..2 per
-    class) and ``iNaturalist18_val.txt`` (24,426 = 3/class), paths
-    ``train_val2018/<Kingdom>/<id>/<hash>.jpg``, label = the numeric class id."""
+    """iNaturalist 2018 (Van Horn et al., The iNaturalist Species Classification and Detection
+    Dataset, CVPR 2018, https://arxiv.org/abs/1707.06642): 8,142 classes;
+    ``iNaturalist18_train.txt`` (437,513 lines, 1000..2 per class) and ``iNaturalist18_val.txt``
+    (24,426 = 3/class), paths ``train_val2018/<Kingdom>/<id>/<hash>.jpg``, label = the numeric
+    class id."""
     NUM_CLASSES = 8142
 
 
 @DATASETS.register_module()
 class PlacesLT(LTListDataset):
-    """Places-LT (Liu et al., CVPR'19): 365 classes; ``Places_LT_train.txt`` (62,500 lines,
-    4,980..5 per class), ``Places_LT_val.txt`` (20/class), ``Places_LT_test.txt`` (100/class)."""
+    """Places-LT (Liu et al., https://arxiv.org/abs/1904.05160): 365 classes;
+    ``Places_LT_train.txt`` (62,500 lines, 4,980..5 per class), ``Places_LT_val.txt`` (20/class),
+    ``Places_LT_test.txt`` (100/class)."""
     NUM_CLASSES = 365
 
