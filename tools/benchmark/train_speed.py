@@ -1,8 +1,8 @@
 """Train a config for a few epochs and report its speed and accuracy, standard and/or fast path.
 
 One command per config; each mode (``standard``: the config's own loops and CPU data pipeline,
-``fast``: ``configs/_base_/fast_path.py``'s GPU loops) runs in its own process so that peak GPU
-memory and warm-up are per mode::
+``fast``: ``configs/_base_/fast_path.py``'s GPU loops) runs in its own process (a child process
+each, the last mode in this one) so that peak GPU memory and warm-up are per mode::
 
     python tools/benchmark/train_speed.py CONFIG --epochs 200 --modes standard,fast \\
         --out-dir work_dirs/speed/ce [--cfg-options k=v ...]
@@ -326,22 +326,26 @@ def results_table(results) -> str:
 def main(argv=None):
     args = parse_args(argv)
     modes = [m.strip() for m in args.modes.split(',') if m.strip()]
+    if not modes or set(modes) - {'standard', 'fast'}:
+        raise ValueError(f'--modes: expected a comma-separated subset of standard, fast; got '
+                         f'{args.modes!r}.')
     name = osp.splitext(osp.basename(args.config))[0]
     out_dir = osp.abspath(args.out_dir or osp.join('work_dirs', 'train_speed', name))
     os.makedirs(out_dir, exist_ok=True)
-    if len(modes) == 1:
-        results = [run_mode(args, modes[0], out_dir)]
-    else:
-        results = []
-        raw = list(sys.argv[1:] if argv is None else argv)
-        for mode in modes:
-            child_json = osp.join(out_dir, f'{mode}.json')
-            cmd = [sys.executable, osp.abspath(__file__)] + _strip_modes(raw) + [
-                '--modes', mode, '--out-dir', out_dir, '--json-out', child_json]
-            print(f'train_speed: running mode {mode!r} ...', flush=True)
-            subprocess.run(cmd, check=True)
-            with open(child_json) as f:
-                results.extend(json.load(f))
+    # every mode but the last in a child process of its own, the last one in this process
+    results = []
+    raw = list(sys.argv[1:] if argv is None else argv)
+    for mode in modes[:-1]:
+        child_json = osp.join(out_dir, f'{mode}.json')
+        cmd = [sys.executable, osp.abspath(__file__)] + _strip_modes(raw) + [
+            '--modes', mode, '--out-dir', out_dir, '--json-out', child_json]
+        print(f'train_speed: running mode {mode!r} ...', flush=True)
+        subprocess.run(cmd, check=True)
+        with open(child_json) as f:
+            results.extend(json.load(f))
+    if len(modes) > 1:
+        print(f'train_speed: running mode {modes[-1]!r} ...', flush=True)
+    results.append(run_mode(args, modes[-1], out_dir))
     if args.json_out:
         with open(args.json_out, 'w') as f:
             json.dump(results, f, indent=2)
