@@ -1,11 +1,7 @@
-"""Tests of GHMCWAPLoss (mmltr/models/losses/ghm_cwap_loss.py) and the GHM-CWAP configs."""
-import copy
-import glob
+"""GHMCWAPLoss: hand-computed regions/weights/margins, region updates, resume, DDP (gloo)."""
 import io
 import math
 import os.path as osp
-import re
-import socket
 
 import pytest
 import torch
@@ -17,7 +13,6 @@ import mmltr  # noqa: F401  (registers the loss)
 from mmltr.models.losses import GHMCWAPLoss
 
 E = math.e
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 def logits_for_g(g, label, num_classes=2):
@@ -425,6 +420,9 @@ def _ddp_epochs(loss, batches, rank, world, epochs=2):
 
 def _ddp_worker(rank, world, port, out_dir):
     import torch.distributed as tdist
+    # A forked child must not enter OpenMP: the parent's thread pool does not exist here, and
+    # libgomp can wait for it forever (seen when the parent ran parallel ops just before forking).
+    torch.set_num_threads(1)
     tdist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank,
                              world_size=world)
     try:
@@ -434,15 +432,9 @@ def _ddp_worker(rank, world, port, out_dir):
         tdist.destroy_process_group()
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-def test_two_process_gloo_matches_single_process(tmp_path):
+def test_two_process_gloo_matches_single_process(tmp_path, free_port):
     # fork: the children inherit the imported modules (spawn re-imports torch/mmpretrain: slow)
-    mp.start_processes(_ddp_worker, args=(2, _free_port(), str(tmp_path)), nprocs=2, join=True,
+    mp.start_processes(_ddp_worker, args=(2, free_port, str(tmp_path)), nprocs=2, join=True,
                        start_method='fork')
     single = _ddp_epochs(GHMCWAPLoss(6, bins=10, fine_bins=200, class_counts=_COUNTS),
                          _batches(), 0, 1)
@@ -456,111 +448,3 @@ def test_two_process_gloo_matches_single_process(tmp_path):
                 assert torch.equal(state[k], ref_state[k]), (epoch, rank, k)
             # identical state -> each rank's batch losses equal the 1-process ones
             assert all(torch.equal(a, b) for a, b in zip(losses, ref_losses[rank::2]))
-
-
-# -- configs -----------------------------------------------------------------------------------
-CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'ghm_cwap', '**', '*.py'), recursive=True))
-
-
-def test_config_grid_exists():
-    names = {osp.basename(p) for p in CONFIGS}
-    for ds in ('cifar10', 'cifar100'):
-        for imb in (500, 100, 10, 1):
-            for method in ('ghm-cwap', 'seesaw', 'ce'):
-                assert f'{method}_resnet32_1xb128_{ds}-lt-if{imb}.py' in names
-    for ds in ('imagenet-lt', 'inat2018'):
-        for method in ('ghm-cwap', 'seesaw'):
-            assert f'{method}_resnet50_4xb64_{ds}.py' in names
-    for row in ('r', 'a-ura', 'r-a-ura', 'r-a-aura'):  # paper Table 3
-        assert f'ghm-cwap_resnet50_4xb64_imagenet-lt_ablation-{row}.py' in names
-        assert f'ghm-cwap_resnet32_1xb128_cifar100-lt-if100_ablation-{row}.py' in names
-    for method in ('ce', 'seesaw', 'ghm-cwap'):  # GPU check
-        assert f'{method}_resnet32_1xb64_cifar10-jpeg-lt-if100_100e.py' in names
-
-
-@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, ROOT))
-def test_config_loads_and_builds_loss(path):
-    from mmengine.config import Config
-    from mmpretrain.registry import MODELS
-    cfg = Config.fromfile(path)
-    head = cfg.model.head
-    loss_cfg = head.loss
-    assert loss_cfg.type in ('GHMCWAPLoss', 'SeesawLoss', 'CrossEntropyLoss')
-    if loss_cfg.type in ('GHMCWAPLoss', 'SeesawLoss'):
-        assert loss_cfg.num_classes == head.num_classes
-        preprocessor = cfg.get('data_preprocessor', {})
-        assert preprocessor.get('num_classes', head.num_classes) == head.num_classes
-    name = osp.basename(path)
-    if loss_cfg.type == 'GHMCWAPLoss':
-        assert (loss_cfg.bins, loss_cfg.alpha, loss_cfg.gamma) == (30, 0.9, 0.8)
-        row = re.search(r'_ablation-([a-z-]+)\.py$', name)
-        expected = {None: (True, True, True), 'r': (True, False, False),
-                    'a-ura': (False, True, False), 'r-a-ura': (True, True, False),
-                    'r-a-aura': (True, True, True)}[row.group(1) if row else None]
-        assert (loss_cfg.use_intra, loss_cfg.use_inter, loss_cfg.adaptive_bins) == expected
-    elif 'ablation' in name:
-        raise AssertionError(f'{name}: an ablation config must use GHMCWAPLoss')
-    if 'jpeg' in name:  # the GPU check: the DBM reproduction's recipe shortened to 100 epochs
-        assert cfg.train_dataloader.batch_size == 64 and cfg.train_cfg.max_epochs == 100
-        assert cfg.train_dataloader.dataset.imbalance_factor == 100
-        assert max(s.get('end', 0) for s in cfg.param_scheduler) == 100
-    elif 'resnet32' in name:  # LDAM-style CIFAR recipe
-        assert cfg.train_dataloader.batch_size == 128 and cfg.train_cfg.max_epochs == 200
-        assert cfg.optim_wrapper.optimizer.lr == 0.1
-        imb = int(re.search(r'-lt-if(\d+)', name).group(1))
-        assert cfg.train_dataloader.dataset.imbalance_factor == imb
-        assert [t['type'] for t in cfg.train_dataloader.dataset.pipeline] == [
-            'RandomCrop', 'RandomFlip', 'PackInputs']
-    MODELS.build(copy.deepcopy(loss_cfg))
-
-
-def test_cifar_lt_200e_step_schedule_factors():
-    """LDAM-DRW: lr·(e+1)/5 for epochs 0..4, ×0.01 from epoch 160 and ×0.0001 from 180."""
-    from mmengine.config import Config
-    from mmengine.optim import build_optim_wrapper
-    from mmengine.registry import PARAM_SCHEDULERS
-    cfg = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'schedules', 'cifar_lt_200e_step.py'))
-    wrapper = build_optim_wrapper(nn.Linear(2, 2), cfg.optim_wrapper)
-    scheds = [PARAM_SCHEDULERS.build(dict(s, optimizer=wrapper)) for s in cfg.param_scheduler]
-    lrs = []
-    for _ in range(200):  # ParamSchedulerHook steps epoch-based schedulers after each epoch
-        lrs.append(wrapper.optimizer.param_groups[0]['lr'])
-        wrapper.optimizer.step()  # no gradients: a no-op that keeps the step order canonical
-        for s in scheds:
-            s.step()
-    expected = [0.1 * (e + 1) / 5 if e < 5 else 0.1 if e < 160 else 1e-3 if e < 180 else 1e-5
-                for e in range(200)]
-    assert lrs == pytest.approx(expected, rel=1e-9)
-
-
-_FULL = {}
-
-
-@pytest.mark.parametrize('path', [p for p in CONFIGS if 'resnet32' in p],
-                         ids=lambda p: osp.relpath(p, ROOT))
-def test_config_builds_full_model_and_trains_a_step(path):
-    import json
-
-    from mmengine.config import Config
-    from mmpretrain.registry import MODELS
-    from mmpretrain.structures import DataSample
-    cfg = Config.fromfile(path)
-    if MODELS.get(cfg.model.backbone.type) is None:
-        pytest.skip(f'backbone {cfg.model.backbone.type} not registered yet (foundation issue)')
-    key = json.dumps(cfg.model.to_dict(), sort_keys=True, default=str)
-    if key in _FULL:  # the same model as an already tested config
-        return
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    C = cfg.model.head.num_classes
-    loss_module = model.head.loss_module
-    if getattr(loss_module, 'needs_class_counts', False):
-        loss_module.set_class_counts([max(1, 100 - c) for c in range(C)])
-    x = torch.randn(4, 3, 32, 32)
-    samples = [DataSample().set_gt_label(c % C) for c in range(4)]
-    losses = model(x, samples, mode='loss')
-    assert torch.isfinite(losses['loss'])
-    losses['loss'].backward()
-    if isinstance(loss_module, GHMCWAPLoss):
-        assert loss_module.fine_hist.sum() == 4
-    _FULL[key] = True
