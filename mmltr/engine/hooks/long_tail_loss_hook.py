@@ -26,7 +26,7 @@ class LongTailLossHook(Hook):
     * ``after_train_epoch``: ``on_train_epoch_end()`` (e.g. GHM-CWAP's region update; called on
       every rank, so modules may run collectives there).
 
-    It is listed in ``configs/_base_/default_runtime.py``; configs that inherit it need nothing else.
+    It is listed in ``configs/_base_/default_runtime.py``; configs inheriting it need nothing else.
     """
 
     priority = 'ABOVE_NORMAL'
@@ -44,7 +44,8 @@ class LongTailLossHook(Hook):
 
     def before_run(self, runner) -> None:
         # Only when training: Runner.train() builds the train loop before before_run, while in
-        # runner.test()/val() it stays a config dict (or None). Counts then come from the checkpoint.
+        # runner.test()/val() it stays a config dict (or None); counts then come from the
+        # checkpoint.
         if not isinstance(getattr(runner, '_train_loop', None), BaseLoop):
             return
         counts: np.ndarray = get_class_counts(runner.train_dataloader.dataset)

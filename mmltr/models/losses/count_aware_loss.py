@@ -13,7 +13,7 @@ class CountAwareLoss(nn.Module):
 
     * **Counts.** They live in the persistent buffer ``class_counts`` (float64, saved in
       checkpoints). When not given in the config they are filled before training by
-      :class:`mmltr.engine.LongTailLossHook` from the training dataset's
+      :class:`mmltr.engine.hooks.LongTailLossHook` from the training dataset's
       ``metainfo['class_counts']``; :meth:`set_class_counts` checks them against ``num_classes``
       and :meth:`get_class_counts` against the scores of each forward.
     * **Tables derived from the counts** (priors, margins, class weights; see

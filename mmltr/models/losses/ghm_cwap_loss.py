@@ -98,9 +98,10 @@ class GHMCWAPLoss(CountAwareLoss):
     7. *Before the first histogram* (first epoch, or ``has_hist`` False): W = 1 and
        ``S_c = n_c^α`` from ``class_counts``. With ``use_intra=False, use_inter=False`` the loss is
        exactly cross-entropy (histograms are still collected; they change nothing).
-    8. *Epoch boundary.* :class:`mmltr.engine.LongTailLossHook` drives it: ``after_train_epoch``
-       calls :meth:`on_train_epoch_end` on every rank (runs before ``CheckpointHook``, so epoch
-       checkpoints hold the updated state), ``before_train_epoch`` calls :meth:`set_epoch`.
+    8. *Epoch boundary.* :class:`mmltr.engine.hooks.LongTailLossHook` drives it:
+       ``after_train_epoch`` calls :meth:`on_train_epoch_end` on every rank (runs before
+       ``CheckpointHook``, so epoch checkpoints hold the updated state), ``before_train_epoch``
+       calls :meth:`set_epoch`.
        Without the hook (custom loops, tests) call ``on_train_epoch_end()`` yourself after each
        epoch. MMEngine's ``IterBasedTrainLoop`` fires the epoch hooks only once per run, so
        regions would never update there: use an epoch-based loop (or drive it manually).

@@ -20,14 +20,20 @@ from mmpretrain.registry import MODELS
 
 # ----------------------------------------------------------------------------------------------
 # second order
-def _meta_grads(model, ow):
+def _meta_step(model, ow):
+    """The meta loss of a training batch (12) and a meta batch (10); their inputs and labels."""
     model.train()
     data = model.data_preprocessor(batch(12, 1), True)
     meta = model.data_preprocessor(batch(10, 2), False)
-    labels = torch.cat([s.gt_label for s in data['data_samples']])
-    meta_labels = torch.cat([s.gt_label for s in meta['data_samples']])
-    out = model.meta_loss(data['inputs'], labels, meta['inputs'], meta_labels,
+    y = torch.cat([s.gt_label for s in data['data_samples']])
+    ym = torch.cat([s.gt_label for s in meta['data_samples']])
+    out = model.meta_loss(data['inputs'], y, meta['inputs'], ym,
                           model.param_lrs(ow['model'], model.trainable_params()))
+    return out, (data['inputs'], y, meta['inputs'], ym)
+
+
+def _meta_grads(model, ow):
+    out, _ = _meta_step(model, ow)
     params = list(model.difficulty_net_module.parameters())
     grads = torch.autograd.grad(out['meta_loss'], params, allow_unused=True)
     return [torch.zeros_like(p) if g is None else g for p, g in zip(params, grads)]
@@ -98,25 +104,19 @@ def test_virtual_step_matches_manual_sgd_step():
     """θ' = θ − η∇ (plain SGD) and the meta CE equals CE of a model loaded with θ'."""
     model, ow = build()
     model.set_class_accuracy(torch.rand(C))
-    model.train()
-    data = model.data_preprocessor(batch(12, 1), True)
-    meta = model.data_preprocessor(batch(10, 2), False)
-    y = torch.cat([s.gt_label for s in data['data_samples']])
-    ym = torch.cat([s.gt_label for s in meta['data_samples']])
-    out = model.meta_loss(data['inputs'], y, meta['inputs'], ym,
-                          model.param_lrs(ow['model'], model.trainable_params()))
+    out, (x, y, xm, ym) = _meta_step(model, ow)
 
     ref = copy.deepcopy(model)
     with torch.no_grad():
         w = ref.difficulty_net_module.class_weights(ref.class_acc)
-    logits = ref.head(ref.extract_feat(data['inputs']))
+    logits = ref.head(ref.extract_feat(x))
     loss = (w[y] * F.cross_entropy(logits, y, reduction='none')).mean()
     params = [p for n, p in ref.named_parameters() if not n.startswith('difficulty_net')]
     grads = torch.autograd.grad(loss, params)
     with torch.no_grad():
         for p, g in zip(params, grads):
             p.sub_(0.1 * g)
-    meta_ce = F.cross_entropy(ref.head(ref.extract_feat(meta['inputs'])), ym)
+    meta_ce = F.cross_entropy(ref.head(ref.extract_feat(xm)), ym)
     torch.testing.assert_close(out['meta_ce'], meta_ce, rtol=1e-5, atol=1e-6)
 
 
