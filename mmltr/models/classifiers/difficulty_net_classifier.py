@@ -17,11 +17,13 @@ Design decisions (see also :class:`mmltr.engine.hooks.DifficultyNetHook`):
   ``'model'`` (everything except ``difficulty_net``) and ``'difficulty_net'``, built by
   :class:`mmltr.engine.optimizers.DifficultyNetOptimWrapperConstructor`. LR schedules go in
   ``param_scheduler=dict(model=[...], difficulty_net=[])`` so they never touch Adam.
-* **Virtual step.** Plain SGD, no momentum and no weight decay (as in MW-Net and the authors' CIFAR
-  code, ``update_params(lr_inner, grads)``), with the lr of each parameter's group in the model
-  optimizer (so ``paramwise_cfg`` lr multipliers apply). ``first_order=True`` detaches the
-  virtual gradient (the released ImageNet code's behaviour): the meta CE then gives φ no gradient
-  and only the driver loss trains φ — kept for ablations and the tests, not for use.
+* **Virtual step.** Plain SGD, no momentum and no weight decay (as in the authors' CIFAR code,
+  ``update_params(lr_inner, grads)``, and in Shu et al., Meta-Weight-Net: Learning an Explicit
+  Mapping For Sample Weighting, NeurIPS 2019, https://arxiv.org/abs/1902.07379), with the lr
+  of each parameter's group in the model optimizer (so ``paramwise_cfg`` lr multipliers apply).
+  ``first_order=True`` detaches the virtual gradient (the released ImageNet code's behaviour):
+  the meta CE then gives φ no gradient and only the driver loss trains φ — kept for ablations and
+  the tests, not for use.
 * **BatchNorm.** The virtual and the meta forward use batch statistics (train mode, as the authors'
   model copy does) but run with *cloned* buffers, so running statistics and ``num_batches_tracked``
   are only updated by the real forward: after a step they are exactly those of a plain step.

@@ -77,7 +77,7 @@ class BalancedSoftmaxLoss(CountAwareLoss):
         label = check_hard_labels(label, cls_score, type(self).__name__)
         return self.loss_weight * balanced_softmax_loss(
             cls_score, label, self._table('log_prior', cls_score), tau=self.tau, weight=weight,
-            reduction=reduction_override or self.reduction, avg_factor=avg_factor)
+            reduction=self._reduction(reduction_override), avg_factor=avg_factor)
 
     def extra_repr(self) -> str:
         return f'tau={self.tau}, reduction={self.reduction!r}, loss_weight={self.loss_weight}'

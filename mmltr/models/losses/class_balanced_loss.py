@@ -123,7 +123,7 @@ class ClassBalancedLoss(CountAwareLoss):
             class_weight = self._table('cb_weights', cls_score).to(cls_score.dtype)
         return self.loss_weight * class_balanced_loss(
             cls_score, label, class_weight, self.base, self.gamma, weight,
-            reduction_override or self.reduction, avg_factor, self.weighted_mean)
+            self._reduction(reduction_override), avg_factor, self.weighted_mean)
 
     def extra_repr(self) -> str:
         return (f'base={self.base!r}, gamma={self.gamma}, beta={self.beta}, '

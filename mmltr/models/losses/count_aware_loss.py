@@ -5,7 +5,7 @@ import torch
 import torch.nn as nn
 
 from mmltr.utils import check_class_counts
-from .utils import CountsLike, check_reduction
+from .utils import REDUCTIONS, CountsLike, check_reduction
 
 
 class CountAwareLoss(nn.Module):
@@ -106,6 +106,14 @@ class CountAwareLoss(nn.Module):
                                       unexpected_keys, error_msgs)
         if has_counts:
             self._cache_tables()
+
+    # -- reduction ----------------------------------------------------------------------------
+    def _reduction(self, reduction_override: Optional[str]) -> str:
+        """A forward's ``reduction_override`` when given, else the loss's ``reduction``."""
+        if reduction_override not in (None, ) + REDUCTIONS:
+            raise ValueError(f'{type(self).__name__}: reduction_override must be None or one of '
+                             f'{REDUCTIONS}, got {reduction_override!r}.')
+        return reduction_override if reduction_override else self.reduction
 
     # -- schedule -----------------------------------------------------------------------------
     def set_epoch(self, epoch: int) -> None:

@@ -170,7 +170,7 @@ class DBMLoss(CountAwareLoss):
         drw = self.base == 'drw' and drw_active(self.beta, self.drw_epoch, self.epoch)
         return self.loss_weight * dbm_loss(
             cls_score, label, margins, log_prior, self.cb_weights.to(cls_score) if drw else None,
-            self.scale, self.lambda_inst, self.eps, weight, reduction_override or self.reduction,
+            self.scale, self.lambda_inst, self.eps, weight, self._reduction(reduction_override),
             avg_factor, self.weighted_mean)
 
     def extra_repr(self) -> str:

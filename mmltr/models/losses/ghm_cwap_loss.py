@@ -14,7 +14,7 @@ from mmengine.logging import print_log
 from mmpretrain.registry import MODELS
 
 from .count_aware_loss import CountAwareLoss
-from .utils import CountsLike, check_hard_labels, check_reduction, reduce_class_weighted
+from .utils import CountsLike, check_hard_labels, reduce_class_weighted
 
 # Effective sizes are clamped to this before taking logs (a class with no samples has S_c = 0).
 _MIN_EFF_NUM = 1e-12
@@ -229,7 +229,7 @@ class GHMCWAPLoss(CountAwareLoss):
     def forward(self, cls_score: torch.Tensor, label: torch.Tensor,
                 weight: Optional[torch.Tensor] = None, avg_factor: Optional[float] = None,
                 reduction_override: Optional[str] = None, **kwargs) -> torch.Tensor:
-        reduction = check_reduction(reduction_override or self.reduction, 'GHMCWAPLoss')
+        reduction = self._reduction(reduction_override)
         label = check_hard_labels(label, cls_score, type(self).__name__)
         if cls_score.dim() != 2 or cls_score.size(1) != self.num_classes:
             raise ValueError(f'GHMCWAPLoss: expected scores of shape (N, {self.num_classes}), got '

@@ -116,7 +116,7 @@ class LDAMLoss(CountAwareLoss):
         drw = drw_active(self.beta, self.drw_epoch, self.epoch)
         return self.loss_weight * ldam_loss(
             cls_score, label, margins, self.scale, self.cb_weights.to(cls_score) if drw else None,
-            weight, reduction_override or self.reduction, avg_factor, self.weighted_mean)
+            weight, self._reduction(reduction_override), avg_factor, self.weighted_mean)
 
     def extra_repr(self) -> str:
         return (f'max_margin={self.max_margin}, scale={self.scale}, beta={self.beta}, '

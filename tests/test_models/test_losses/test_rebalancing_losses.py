@@ -315,7 +315,7 @@ def test_bad_arguments():
         BalancedSoftmaxLoss(reduction='avg')
     loss = BalancedSoftmaxLoss(class_counts=COUNTS)
     x, y = _inputs()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match='BalancedSoftmaxLoss: reduction_override'):
         loss(x, y, reduction_override='avg')
 
 
