@@ -1,11 +1,11 @@
 """The hook that connects mmltr's stateful losses to MMEngine's training loop."""
 import numpy as np
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmengine.runner import BaseLoop
 from mmpretrain.registry import HOOKS
 
 from mmltr.datasets.utils import get_class_counts
+from mmltr.utils import unwrap_model
 
 
 @HOOKS.register_module()
@@ -18,28 +18,34 @@ class LongTailLossHook(Hook):
       val/test datasets' ``metainfo['class_counts']`` (used by ``ShotAccuracy`` for the
       many/medium/few split) equal the training set's counts — e.g. an imbalance factor changed on
       the training split only raises a clear error instead of silently mis-grouping classes. A
-      module whose
-      ``needs_class_counts`` is true gets ``set_class_counts(counts)``, with ``counts`` taken from
-      the training dataset's ``metainfo['class_counts']`` (or a bincount of its labels). Counts
-      given explicitly in a loss config are left untouched.
+      module whose ``needs_class_counts`` is true gets ``set_class_counts(counts)``, with
+      ``counts`` taken from the training dataset's ``metainfo['class_counts']`` (or a bincount of
+      its labels). Counts given explicitly in a loss config are left untouched.
     * ``before_train_epoch``: ``set_epoch(runner.epoch)`` (0-based; restored on resume, so a DRW
       switch at epoch 160 happens at the same place in a resumed run).
     * ``after_train_epoch``: ``on_train_epoch_end()`` (e.g. GHM-CWAP's region update; called on
       every rank, so modules may run collectives there).
 
-    It is listed in ``configs/_base_/default_runtime.py``; configs that inherit it need nothing else.
+    It is listed in ``configs/_base_/default_runtime.py``; configs inheriting it need nothing else.
     """
 
     priority = 'ABOVE_NORMAL'
 
     @staticmethod
     def _modules(runner):
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        return list(model.modules())
+        return list(unwrap_model(runner.model).modules())
+
+    def _call_each(self, runner, method: str, *args) -> None:
+        """``module.<method>(*args)`` for every sub-module that has such a method."""
+        for module in self._modules(runner):
+            fn = getattr(module, method, None)
+            if callable(fn):
+                fn(*args)
 
     def before_run(self, runner) -> None:
         # Only when training: Runner.train() builds the train loop before before_run, while in
-        # runner.test()/val() it stays a config dict (or None). Counts then come from the checkpoint.
+        # runner.test()/val() it stays a config dict (or None); counts then come from the
+        # checkpoint.
         if not isinstance(getattr(runner, '_train_loop', None), BaseLoop):
             return
         counts: np.ndarray = get_class_counts(runner.train_dataloader.dataset)
@@ -70,12 +76,7 @@ class LongTailLossHook(Hook):
                     f'(imbalance_factor, imb_type, seed) on the train, val and test datasets.')
 
     def before_train_epoch(self, runner) -> None:
-        for module in self._modules(runner):
-            if hasattr(module, 'set_epoch') and callable(module.set_epoch):
-                module.set_epoch(runner.epoch)
+        self._call_each(runner, 'set_epoch', runner.epoch)
 
     def after_train_epoch(self, runner) -> None:
-        for module in self._modules(runner):
-            fn = getattr(module, 'on_train_epoch_end', None)
-            if callable(fn):
-                fn()
+        self._call_each(runner, 'on_train_epoch_end')

@@ -1,6 +1,7 @@
-"""Difficulty-Net (Sinha & Ohashi, WACV 2023): an MLP that maps per-class accuracy to difficulty.
+"""Difficulty-Net: an MLP that maps per-class accuracy to per-class difficulty.
 
-Facts (../shared/docs/methods.md §2.2-2.3, confirmed from the authors' code):
+Sinha & Ohashi, Difficulty-Net: Learning to Predict Difficulty for Long-Tailed Recognition,
+WACV 2023, https://arxiv.org/abs/2209.02960. As in the paper and the authors' code:
 
 * input: the per-class accuracy vector a ∈ [0, 1]^C of the current model on a small balanced
   held-out set (a = 0 before the first epoch);

@@ -1,6 +1,8 @@
 """Difficulty-Net's bi-level meta-learning training step as an MMPretrain ``ImageClassifier``.
 
-One training iteration (methods.md §2.4; the authors' CIFAR code, which is second order):
+Sinha & Ohashi, Difficulty-Net: Learning to Predict Difficulty for Long-Tailed Recognition,
+WACV 2023, https://arxiv.org/abs/2209.02960. One training iteration (as the authors' CIFAR code,
+which is second order):
 
 1. d = DN_φ(a), w = C·d/Σd; virtual SGD step θ' = θ − η ∇_θ mean_i w_{y_i} ℓ_i with the graph kept
    (``create_graph=True``, :func:`torch.func.functional_call`), η = the model optimizer's current lr
@@ -15,11 +17,13 @@ Design decisions (see also :class:`mmltr.engine.hooks.DifficultyNetHook`):
   ``'model'`` (everything except ``difficulty_net``) and ``'difficulty_net'``, built by
   :class:`mmltr.engine.optimizers.DifficultyNetOptimWrapperConstructor`. LR schedules go in
   ``param_scheduler=dict(model=[...], difficulty_net=[])`` so they never touch Adam.
-* **Virtual step.** Plain SGD, no momentum and no weight decay (as in MW-Net and the authors' CIFAR
-  code, ``update_params(lr_inner, grads)``), with the lr of each parameter's group in the model
-  optimizer (so ``paramwise_cfg`` lr multipliers apply). ``first_order=True`` detaches the
-  virtual gradient (the released ImageNet code's behaviour): the meta CE then gives φ no gradient
-  and only the driver loss trains φ — kept for ablations and the tests, not for use.
+* **Virtual step.** Plain SGD, no momentum and no weight decay (as in the authors' CIFAR code,
+  ``update_params(lr_inner, grads)``, and in Shu et al., Meta-Weight-Net: Learning an Explicit
+  Mapping For Sample Weighting, NeurIPS 2019, https://arxiv.org/abs/1902.07379), with the lr
+  of each parameter's group in the model optimizer (so ``paramwise_cfg`` lr multipliers apply).
+  ``first_order=True`` detaches the virtual gradient (the released ImageNet code's behaviour):
+  the meta CE then gives φ no gradient and only the driver loss trains φ — kept for ablations and
+  the tests, not for use.
 * **BatchNorm.** The virtual and the meta forward use batch statistics (train mode, as the authors'
   model copy does) but run with *cloned* buffers, so running statistics and ``num_batches_tracked``
   are only updated by the real forward: after a step they are exactly those of a plain step.
@@ -47,7 +51,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.dist import all_reduce, get_world_size
-from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmpretrain.models.classifiers import ImageClassifier
 from mmpretrain.registry import MODELS
@@ -55,11 +58,8 @@ from mmpretrain.structures import DataSample
 from torch.func import functional_call
 
 from mmltr.models.losses.utils import check_hard_labels
+from mmltr.utils import unwrap_model
 from .difficulty_net import difficulty_to_weights, driver_loss
-
-
-def _unwrap(module: Optional[nn.Module]) -> Optional[nn.Module]:
-    return module.module if module is not None and is_model_wrapper(module) else module
 
 
 class _MetaLoaderRef:
@@ -79,18 +79,20 @@ class _MetaLoaderRef:
 class DifficultyNetClassifier(ImageClassifier):
     """Image classifier trained with Difficulty-Net class weights (meta-learned, second order).
 
+    Its child ``difficulty_net`` is trained by the optimizer wrapper ``'difficulty_net'`` of the
+    ``OptimWrapperDict``, every other parameter by ``'model'``
+    (:class:`mmltr.engine.optimizers.DifficultyNetOptimWrapperConstructor`).
+
     Args:
         backbone, neck, head, pretrained, train_cfg, data_preprocessor, init_cfg: as for
             :class:`mmpretrain.models.ImageClassifier`. The head's loss module gives ℓ and must
             accept ``reduction_override='none'``.
-        difficulty_net (dict): config of :class:`DifficultyNet`; ``num_classes`` defaults to the
-            head's. Defaults to ``dict(type='DifficultyNet', hidden_dims=(128, 128), bias=False)``.
+        difficulty_net (dict): config of :class:`DifficultyNet`, updating the default
+            ``dict(type='DifficultyNet', hidden_dims=(128, 128), bias=False)``; ``num_classes``
+            defaults to the head's.
         driver_weight (float): λ, the weight of the driver loss in the meta loss. Defaults to 0.3.
         first_order (bool): detach the virtual-step gradient (first-order shortcut; the meta CE
             then does not reach Difficulty-Net). Defaults to False (the paper's second order).
-        model_optim_key (str): key of the model's optimizer wrapper. Defaults to ``'model'``.
-        dn_optim_key (str): key of Difficulty-Net's optimizer wrapper (also the name of the
-            ``difficulty_net`` child). Defaults to ``'difficulty_net'``.
     """
 
     def __init__(self,
@@ -100,8 +102,6 @@ class DifficultyNetClassifier(ImageClassifier):
                  difficulty_net: Optional[dict] = None,
                  driver_weight: float = 0.3,
                  first_order: bool = False,
-                 model_optim_key: str = 'model',
-                 dn_optim_key: str = 'difficulty_net',
                  pretrained: Optional[str] = None,
                  train_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
@@ -112,26 +112,21 @@ class DifficultyNetClassifier(ImageClassifier):
         if self.head is None or not hasattr(self.head, 'num_classes'):
             raise ValueError('DifficultyNetClassifier needs a classification head with '
                              '`num_classes` (e.g. LinearClsHead).')
+        if difficulty_net is not None and not isinstance(difficulty_net, dict):
+            raise TypeError('DifficultyNetClassifier: difficulty_net must be a config dict, e.g. '
+                            "dict(type='DifficultyNet', hidden_dims=(128, 128)), got "
+                            f'{type(difficulty_net).__name__}.')
         num_classes = int(self.head.num_classes)
         dn_cfg = dict(type='DifficultyNet', hidden_dims=(128, 128), bias=False)
-        if isinstance(difficulty_net, nn.Module):
-            dn = difficulty_net
-        else:
-            dn_cfg.update(difficulty_net or {})
-            dn_cfg.setdefault('num_classes', num_classes)
-            dn = MODELS.build(dn_cfg)
-        if getattr(dn, 'num_classes', num_classes) != num_classes:
-            raise ValueError(f'difficulty_net.num_classes={dn.num_classes} but the head has '
-                             f'num_classes={num_classes}.')
-        if dn_optim_key == model_optim_key:
-            raise ValueError('model_optim_key and dn_optim_key must differ.')
+        dn_cfg.update(difficulty_net or {})
+        dn_cfg.setdefault('num_classes', num_classes)
+        self.difficulty_net = MODELS.build(dn_cfg)
+        if self.difficulty_net.num_classes != num_classes:
+            raise ValueError(f'difficulty_net.num_classes={self.difficulty_net.num_classes} but '
+                             f'the head has num_classes={num_classes}.')
         self.num_classes = num_classes
         self.driver_weight = float(driver_weight)
         self.first_order = bool(first_order)
-        self.model_optim_key = model_optim_key
-        self.dn_optim_key = dn_optim_key
-        # The child's name is the optimizer key: DifficultyNetOptimWrapperConstructor relies on it.
-        self.add_module(dn_optim_key, dn)
         # Per-class accuracy on the held-out meta set (a = 0 before the first epoch); checkpointed.
         self.register_buffer('class_acc', torch.zeros(num_classes))
         self._meta_ref = _MetaLoaderRef()
@@ -140,15 +135,16 @@ class DifficultyNetClassifier(ImageClassifier):
     # plumbing
     @property
     def difficulty_net_module(self) -> nn.Module:
-        return _unwrap(getattr(self, self.dn_optim_key))
+        """Difficulty-Net without a DDP wrapper."""
+        return unwrap_model(self.difficulty_net)
 
     @property
     def classifier_children(self) -> Dict[str, nn.Module]:
         """The (unwrapped) modules of f_θ, in call order: backbone, neck (optional), head."""
-        out = {'backbone': _unwrap(self.backbone)}
+        out = {'backbone': unwrap_model(self.backbone)}
         if self.with_neck:
-            out['neck'] = _unwrap(self.neck)
-        out['head'] = _unwrap(self.head)
+            out['neck'] = unwrap_model(self.neck)
+        out['head'] = unwrap_model(self.head)
         return out
 
     def set_meta_loader(self, loader) -> None:
@@ -184,7 +180,7 @@ class DifficultyNetClassifier(ImageClassifier):
 
     def per_sample_loss(self, cls_score: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
         """ℓ_i from the head's loss module (``reduction_override='none'``), shape (N,)."""
-        loss_module = _unwrap(self.head).loss_module
+        loss_module = unwrap_model(self.head).loss_module
         loss = loss_module(cls_score, label, reduction_override='none')
         if loss.dim() == 2 and loss.size(1) == 1:
             loss = loss.squeeze(1)
@@ -193,6 +189,16 @@ class DifficultyNetClassifier(ImageClassifier):
                 f'{type(loss_module).__name__} returned shape {tuple(loss.shape)} with '
                 f"reduction_override='none'; DifficultyNetClassifier needs one loss per sample.")
         return loss
+
+    def weighted_loss(self, cls_score: torch.Tensor, labels: torch.Tensor,
+                      class_weights: torch.Tensor) -> torch.Tensor:
+        """mean_i w_{y_i} ℓ_i: the loss of every step (virtual, real, :meth:`loss`)."""
+        return (class_weights[labels] * self.per_sample_loss(cls_score, labels)).mean()
+
+    @torch.no_grad()
+    def current_class_weights(self) -> torch.Tensor:
+        """w = C·d/Σd for the current accuracy vector, without gradient."""
+        return difficulty_to_weights(self.difficulty_net_module(self.class_acc.float()))
 
     def functional_logits(self, params: Dict[str, torch.Tensor], inputs: torch.Tensor,
                           clone_buffers: bool = True) -> torch.Tensor:
@@ -233,8 +239,8 @@ class DifficultyNetClassifier(ImageClassifier):
                   meta_labels: torch.Tensor, lrs: List[float]) -> Dict[str, torch.Tensor]:
         """Steps 1-2: the meta loss as a differentiable function of Difficulty-Net's parameters.
 
-        Returns a dict with ``meta_loss`` (CE + λ·driver), ``meta_ce``, ``driver`` and the class
-        weights ``weights`` used in the virtual step.
+        Returns a dict with ``meta_loss`` (CE + λ·driver) and its two terms ``meta_ce`` and
+        ``driver``.
         """
         acc = self.class_acc.float()
         d = self.difficulty_net_module(acc)
@@ -243,7 +249,7 @@ class DifficultyNetClassifier(ImageClassifier):
 
         params = self.trainable_params()
         logits = self.functional_logits(params, inputs)
-        l_virtual = (w[labels] * self.per_sample_loss(logits, labels)).mean()
+        l_virtual = self.weighted_loss(logits, labels, w)
         names, tensors = list(params.keys()), list(params.values())
         grads = torch.autograd.grad(
             l_virtual, tensors, create_graph=not self.first_order, allow_unused=True)
@@ -256,24 +262,18 @@ class DifficultyNetClassifier(ImageClassifier):
 
         meta_logits = self.functional_logits(fast, meta_inputs)
         meta_ce = F.cross_entropy(meta_logits.float(), meta_labels)
-        return dict(
-            meta_loss=meta_ce + self.driver_weight * drv,
-            meta_ce=meta_ce,
-            driver=drv,
-            weights=w,
-            virtual_loss=l_virtual)
+        return dict(meta_loss=meta_ce + self.driver_weight * drv, meta_ce=meta_ce, driver=drv)
 
     def train_step(self, data, optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
         if not isinstance(optim_wrapper, OptimWrapperDict) or \
-                self.model_optim_key not in optim_wrapper or \
-                self.dn_optim_key not in optim_wrapper:
+                'model' not in optim_wrapper or 'difficulty_net' not in optim_wrapper:
             raise TypeError(
                 'DifficultyNetClassifier.train_step needs an OptimWrapperDict with the keys '
-                f"'{self.model_optim_key}' and '{self.dn_optim_key}': use optim_wrapper=dict("
+                "'model' and 'difficulty_net': use optim_wrapper=dict("
                 "constructor='DifficultyNetOptimWrapperConstructor', model=dict(optimizer=...), "
                 'difficulty_net=dict(optimizer=...)).')
-        model_ow = optim_wrapper[self.model_optim_key]
-        dn_ow = optim_wrapper[self.dn_optim_key]
+        model_ow = optim_wrapper['model']
+        dn_ow = optim_wrapper['difficulty_net']
 
         data = self.data_preprocessor(data, True)
         inputs, data_samples = data['inputs'], data['data_samples']
@@ -283,8 +283,7 @@ class DifficultyNetClassifier(ImageClassifier):
         meta_labels = self._labels(meta['data_samples'], meta_inputs)
 
         # Steps 1-2: virtual step, meta loss, Adam step on Difficulty-Net.
-        dn = self.difficulty_net_module
-        dn_params = [p for p in dn.parameters() if p.requires_grad]
+        dn_params = [p for p in self.difficulty_net_module.parameters() if p.requires_grad]
         out = self.meta_loss(inputs, labels, meta_inputs, meta_labels,
                              self.param_lrs(model_ow, self.trainable_params()))
         dn_ow.zero_grad()
@@ -304,12 +303,10 @@ class DifficultyNetClassifier(ImageClassifier):
         del out
 
         # Step 3: real step on θ with the updated Difficulty-Net's weights.
-        with torch.no_grad():
-            w = difficulty_to_weights(dn(self.class_acc.float()))
+        w = self.current_class_weights()
         with model_ow.optim_context(self):
             feats = self.extract_feat(inputs)  # through the DDP children when wrapped
-            cls_score = self.head(feats)
-            loss = (w[labels] * self.per_sample_loss(cls_score, labels)).mean()
+            loss = self.weighted_loss(self.head(feats), labels, w)
         model_ow.update_params(loss)
 
         log_vars = {'loss': loss.detach(), **log_vars,
@@ -323,14 +320,12 @@ class DifficultyNetClassifier(ImageClassifier):
         feats = self.extract_feat(inputs)
         cls_score = self.head(feats)
         labels = self._labels(data_samples, cls_score)
-        with torch.no_grad():
-            w = difficulty_to_weights(self.difficulty_net_module(self.class_acc.float()))
-        return dict(loss=(w[labels] * self.per_sample_loss(cls_score, labels)).mean())
+        return dict(loss=self.weighted_loss(cls_score, labels, self.current_class_weights()))
 
     def predict(self, inputs: torch.Tensor, data_samples: Optional[List[DataSample]] = None,
                 **kwargs) -> List[DataSample]:
         feats = self.extract_feat(inputs)
-        return _unwrap(self.head).predict(feats, data_samples, **kwargs)
+        return unwrap_model(self.head).predict(feats, data_samples, **kwargs)
 
     @torch.no_grad()
     def predict_labels(self, inputs: torch.Tensor) -> torch.Tensor:

@@ -1,9 +1,18 @@
 # Each module registers its classes into mmpretrain.registry.MODELS on import.
-from .balanced_softmax_loss import BalancedSoftmaxLoss  # noqa: F401
-from .class_balanced_loss import ClassBalancedLoss  # noqa: F401
-from .dbm_loss import DBMLoss  # noqa: F401
-from .ghm_cwap_loss import GHMCWAPLoss  # noqa: F401
-from .ldam_loss import LDAMLoss  # noqa: F401
-from .reweighting import CosineMarginLoss, ReweightedLoss, reduce_class_weighted  # noqa: F401
-from .softmax_focal_loss import SoftmaxFocalLoss  # noqa: F401
-from .utils import CountAwareLoss, check_hard_labels, class_balanced_weights  # noqa: F401
+from .balanced_softmax_loss import BalancedSoftmaxLoss, balanced_softmax_loss
+from .class_balanced_loss import (ClassBalancedLoss, SoftmaxFocalLoss, class_balanced_loss,
+                                  softmax_focal_loss)
+from .count_aware_loss import CountAwareLoss
+from .dbm_loss import DBMLoss, dbm_logits, dbm_loss
+from .ghm_cwap_loss import GHMCWAPLoss
+from .ldam_loss import LDAMLoss, ldam_logits, ldam_loss
+from .utils import (check_hard_labels, class_balanced_weights, drw_active, log_class_prior,
+                    rarity_margins, reduce_class_weighted)
+
+__all__ = [
+    'BalancedSoftmaxLoss', 'ClassBalancedLoss', 'CountAwareLoss', 'DBMLoss', 'GHMCWAPLoss',
+    'LDAMLoss', 'SoftmaxFocalLoss', 'balanced_softmax_loss', 'check_hard_labels',
+    'class_balanced_loss', 'class_balanced_weights', 'dbm_logits', 'dbm_loss', 'drw_active',
+    'ldam_logits', 'ldam_loss', 'log_class_prior', 'rarity_margins', 'reduce_class_weighted',
+    'softmax_focal_loss'
+]

@@ -1,22 +1,44 @@
-"""Balanced Softmax (Ren et al., NeurIPS'20) = logit adjustment loss (Menon et al., ICLR'21)."""
+"""Balanced Softmax, the logit-adjusted cross-entropy.
+
+Ren et al., Balanced Meta-Softmax for Long-Tailed Visual Recognition, NeurIPS 2020,
+https://arxiv.org/abs/2007.10740; Menon et al., Long-tail learning via logit adjustment,
+ICLR 2021, https://arxiv.org/abs/2007.07314.
+"""
 from typing import Optional
 
 import torch
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
-from .reweighting import ReweightedLoss
-from .utils import CountsLike
+from .count_aware_loss import CountAwareLoss
+from .utils import CountsLike, check_hard_labels, log_class_prior, reduce_class_weighted
 
 
-def log_class_prior(class_counts: torch.Tensor) -> torch.Tensor:
-    """log(n_c / sum n) as float32; a class without training images counts as one image."""
-    counts = class_counts.double().clamp_min(1.0)
-    return torch.log(counts / counts.sum()).float()
+def balanced_softmax_loss(cls_score: torch.Tensor,
+                          label: torch.Tensor,
+                          log_prior: torch.Tensor,
+                          tau: float = 1.0,
+                          weight: Optional[torch.Tensor] = None,
+                          reduction: str = 'mean',
+                          avg_factor: Optional[float] = None) -> torch.Tensor:
+    """Cross-entropy on ``cls_score + tau * log_prior`` (computed in float32).
+
+    Args:
+        cls_score (Tensor): logits (N, C).
+        label (Tensor): hard labels (N,).
+        log_prior (Tensor): ``log(n_c / sum n)`` (C,), see :func:`log_class_prior`.
+        tau (float): weight of the log prior.
+        weight, reduction, avg_factor: MMPretrain's per-sample weight, reduction and
+            normaliser (:func:`reduce_class_weighted` without class weights).
+    """
+    logits = cls_score.float() + tau * log_prior
+    loss = F.cross_entropy(logits, label, reduction='none')
+    return reduce_class_weighted(loss, label, weight=weight, reduction=reduction,
+                                 avg_factor=avg_factor)
 
 
 @MODELS.register_module()
-class BalancedSoftmaxLoss(ReweightedLoss):
+class BalancedSoftmaxLoss(CountAwareLoss):
     """Cross-entropy on ``z + tau * log(prior)``, prior_c = n_c / sum_j n_j.
 
     Only the training loss is adjusted: the head's test-time logits are unchanged (the prediction
@@ -41,25 +63,21 @@ class BalancedSoftmaxLoss(ReweightedLoss):
                  reduction: str = 'mean',
                  loss_weight: float = 1.0,
                  num_classes: Optional[int] = None) -> None:
-        super().__init__(class_counts=None, beta=None, drw_epoch=None, reduction=reduction,
-                         loss_weight=loss_weight, num_classes=num_classes)
+        super().__init__(num_classes, reduction, loss_weight)
         self.tau = float(tau)
-        self.register_buffer('log_prior', torch.zeros(0), persistent=False)
         if class_counts is not None:
             self.set_class_counts(class_counts)
 
-    def _on_class_counts_set(self) -> None:
-        super()._on_class_counts_set()
-        if bool((self.class_counts > 0).any()):
-            self.log_prior = log_class_prior(self.class_counts).to(self.class_counts.device)
+    def _derive(self) -> dict:
+        return dict(log_prior=log_class_prior(self.class_counts))
 
-    def adjusted_logits(self, cls_score: torch.Tensor) -> torch.Tensor:
-        """``cls_score + tau * log prior`` in float32."""
-        return cls_score.float() + self.tau * self._count_derived('log_prior', cls_score)
-
-    def per_sample_loss(self, cls_score: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
-        # no class weights: beta=None keeps class_weights() at None
-        return F.cross_entropy(self.adjusted_logits(cls_score), label, reduction='none')
+    def forward(self, cls_score: torch.Tensor, label: torch.Tensor,
+                weight: Optional[torch.Tensor] = None, avg_factor: Optional[float] = None,
+                reduction_override: Optional[str] = None, **kwargs) -> torch.Tensor:
+        label = check_hard_labels(label, cls_score, type(self).__name__)
+        return self.loss_weight * balanced_softmax_loss(
+            cls_score, label, self._table('log_prior', cls_score), tau=self.tau, weight=weight,
+            reduction=self._reduction(reduction_override), avg_factor=avg_factor)
 
     def extra_repr(self) -> str:
         return f'tau={self.tau}, reduction={self.reduction!r}, loss_weight={self.loss_weight}'

@@ -1,7 +1,7 @@
 """GHM-CWAP: category-wise gradient harmonizing with adaptive unit regions and asymmetric margins.
 
-Zhang, Lin, Zhang, Xu, "Solving the long-tailed problem via intra- and inter-category balance",
-ICASSP 2022 (arXiv 2204.09234). The paper has no public code; this is the reference implementation
+Zhang et al., Solving the long-tailed problem via intra- and inter-category balance, ICASSP 2022,
+https://arxiv.org/abs/2204.09234. The paper has no public code; this is the reference implementation
 of mmltr, and every choice the paper leaves open is listed in :class:`GHMCWAPLoss`'s docstring.
 """
 import math
@@ -11,10 +11,10 @@ import torch
 import torch.nn.functional as F
 from mmengine import dist
 from mmengine.logging import print_log
-from mmpretrain.models.losses.utils import weight_reduce_loss
 from mmpretrain.registry import MODELS
 
-from .utils import CountAwareLoss, CountsLike, check_hard_labels
+from .count_aware_loss import CountAwareLoss
+from .utils import CountsLike, check_hard_labels, reduce_class_weighted
 
 # Effective sizes are clamped to this before taking logs (a class with no samples has S_c = 0).
 _MIN_EFF_NUM = 1e-12
@@ -98,9 +98,10 @@ class GHMCWAPLoss(CountAwareLoss):
     7. *Before the first histogram* (first epoch, or ``has_hist`` False): W = 1 and
        ``S_c = n_c^α`` from ``class_counts``. With ``use_intra=False, use_inter=False`` the loss is
        exactly cross-entropy (histograms are still collected; they change nothing).
-    8. *Epoch boundary.* :class:`mmltr.engine.LongTailLossHook` drives it: ``after_train_epoch``
-       calls :meth:`on_train_epoch_end` on every rank (runs before ``CheckpointHook``, so epoch
-       checkpoints hold the updated state), ``before_train_epoch`` calls :meth:`set_epoch`.
+    8. *Epoch boundary.* :class:`mmltr.engine.hooks.LongTailLossHook` drives it:
+       ``after_train_epoch`` calls :meth:`on_train_epoch_end` on every rank (runs before
+       ``CheckpointHook``, so epoch checkpoints hold the updated state), ``before_train_epoch``
+       calls :meth:`set_epoch`.
        Without the hook (custom loops, tests) call ``on_train_epoch_end()`` yourself after each
        epoch. MMEngine's ``IterBasedTrainLoop`` fires the epoch hooks only once per run, so
        regions would never update there: use an epoch-based loop (or drive it manually).
@@ -151,8 +152,6 @@ class GHMCWAPLoss(CountAwareLoss):
             raise ValueError(f'GHMCWAPLoss: gamma must be >= 0, got {gamma}.')
         if max_weight is not None and not max_weight > 0:
             raise ValueError(f'GHMCWAPLoss: max_weight must be > 0 or None, got {max_weight}.')
-        if reduction not in ('mean', 'sum', 'none'):
-            raise ValueError(f'GHMCWAPLoss: unknown reduction {reduction!r}.')
         num_classes, bins, fine_bins = int(num_classes), int(bins), int(fine_bins)
         if min_width is None:
             min_fine = 1
@@ -162,7 +161,7 @@ class GHMCWAPLoss(CountAwareLoss):
                 raise ValueError(
                     f'GHMCWAPLoss: min_width={min_width} gives {min_fine} fine bins per region; '
                     f'need 1 <= m and bins*m < fine_bins ({bins}*{min_fine} vs {fine_bins}).')
-        super().__init__(class_counts=class_counts, num_classes=num_classes)
+        super().__init__(num_classes, reduction, loss_weight)
         self.bins = bins
         self.fine_bins = fine_bins
         self.min_fine = min_fine
@@ -172,8 +171,6 @@ class GHMCWAPLoss(CountAwareLoss):
         self.use_intra = bool(use_intra)
         self.use_inter = bool(use_inter)
         self.max_weight = None if max_weight is None else float(max_weight)
-        self.reduction = reduction
-        self.loss_weight = loss_weight
 
         C, N, Fb = num_classes, bins, fine_bins
         self.register_buffer('edge_idx', self._uniform_edges().repeat(C, 1))  # (C, N+1) int64
@@ -185,6 +182,8 @@ class GHMCWAPLoss(CountAwareLoss):
         self.register_buffer('has_hist', torch.tensor(False))
         self.register_buffer('num_updates', torch.tensor(0, dtype=torch.int64))
         self._hist_ready = False  # python mirror of has_hist (no device sync per forward)
+        if class_counts is not None:
+            self.set_class_counts(class_counts)
 
     # -- helpers ------------------------------------------------------------------------------
     def _uniform_edges(self) -> torch.Tensor:
@@ -227,16 +226,10 @@ class GHMCWAPLoss(CountAwareLoss):
         return s.clamp_min(_MIN_EFF_NUM).log().to(torch.float32)
 
     # -- loss ---------------------------------------------------------------------------------
-    def forward(self,
-                cls_score: torch.Tensor,
-                label: torch.Tensor,
-                weight: Optional[torch.Tensor] = None,
-                avg_factor: Optional[float] = None,
-                reduction_override: Optional[str] = None,
-                **kwargs) -> torch.Tensor:
-        if reduction_override not in (None, 'none', 'mean', 'sum'):
-            raise ValueError(f'GHMCWAPLoss: unknown reduction_override {reduction_override!r}.')
-        reduction = reduction_override if reduction_override else self.reduction
+    def forward(self, cls_score: torch.Tensor, label: torch.Tensor,
+                weight: Optional[torch.Tensor] = None, avg_factor: Optional[float] = None,
+                reduction_override: Optional[str] = None, **kwargs) -> torch.Tensor:
+        reduction = self._reduction(reduction_override)
         label = check_hard_labels(label, cls_score, type(self).__name__)
         if cls_score.dim() != 2 or cls_score.size(1) != self.num_classes:
             raise ValueError(f'GHMCWAPLoss: expected scores of shape (N, {self.num_classes}), got '
@@ -262,10 +255,8 @@ class GHMCWAPLoss(CountAwareLoss):
                 sample_w = self.weight_table[label, region]
 
         loss = ce if sample_w is None else ce * sample_w
-        if weight is not None:
-            weight = weight.float()
-        loss = weight_reduce_loss(loss, weight=weight, reduction=reduction, avg_factor=avg_factor)
-        return self.loss_weight * loss
+        return self.loss_weight * reduce_class_weighted(
+            loss, label, weight=weight, reduction=reduction, avg_factor=avg_factor)
 
     # -- epoch boundary -----------------------------------------------------------------------
     def set_epoch(self, epoch: int) -> None:

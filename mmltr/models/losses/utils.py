@@ -1,10 +1,59 @@
-"""Shared pieces of mmltr's losses: class counts as a buffer, label checks, re-weighting."""
-from typing import Optional, Sequence, Union
+"""Plain functions shared by mmltr's losses: input checks, count-derived tables, the reduction.
+
+Count-derived tables (all from the training images per class ``n_c``):
+
+* :func:`log_class_prior`: ``log(n_c / sum n)`` (Balanced Softmax, DBM-BS);
+* :func:`rarity_margins`: ``largest * (n_c / n_min)^(-power)`` (LDAM, DBM);
+* :func:`class_balanced_weights`: the effective-number weights (class-balanced losses, DRW).
+
+Reduction with class weights (:func:`reduce_class_weighted`, ``reduction='mean'``)
+--------------------------------------------------------------------------------------
+With class weight ``c_i = w[y_i]``, per-sample weight ``w_i`` (1 when not given) and per-sample
+loss ``l_i``:
+
+* ``weighted_mean=True`` (default): MMPretrain's ``sum_i c_i w_i l_i / avg_factor`` divided by
+  the batch's mean class weight ``sum_i c_i w_i / sum_i w_i``, i.e.
+  ``sum_i c_i w_i l_i / sum_i c_i w_i * (sum_i w_i / avg_factor)``. With no per-sample weights and
+  ``avg_factor`` = N (what ``ClsHead`` passes) or None this is exactly
+  ``F.cross_entropy(logits, y, weight=c)``, the weighted mean ``sum_i c_i l_i / sum_i c_i`` that
+  the LDAM-DRW and DBM reference codes optimise; whenever all class weights are 1 (e.g. DRW before
+  its switch epoch) it is exactly MMPretrain's ``weight_reduce_loss``.
+* ``weighted_mean=False``: MMPretrain's ``CrossEntropyLoss(class_weight=...)`` semantics,
+  ``sum_i c_i w_i l_i / avg_factor`` (``avg_factor`` = batch size from ``ClsHead``). The loss scale
+  then drifts with the batch's class mix (larger when a batch holds many tail samples).
+
+``'sum'`` and ``'none'`` never normalise by the weights (``'none'`` returns ``c_i w_i l_i``).
+"""
+from typing import Optional, Sequence, Tuple, Union
 
 import torch
-import torch.nn as nn
+from mmpretrain.models.losses.utils import weight_reduce_loss
 
 CountsLike = Union[Sequence[int], torch.Tensor, None]
+REDUCTIONS = ('none', 'mean', 'sum')
+
+
+# -- argument and input checks ----------------------------------------------------------------
+def check_reduction(reduction: str, loss_name: str) -> str:
+    """``reduction`` if it is one of ``'none'``, ``'mean'``, ``'sum'``, else a ``ValueError``."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f'{loss_name}: reduction must be one of {REDUCTIONS}, got '
+                         f'{reduction!r}.')
+    return reduction
+
+
+def check_reweighting(beta: Optional[float], drw_epoch: Optional[int],
+                      loss_name: str) -> Tuple[Optional[float], Optional[int]]:
+    """``(beta, drw_epoch)`` as float/int (None kept) after checking them: the effective-number
+    β lies in [0, 1), the DRW switch epoch is a non-negative int."""
+    if beta is not None and not 0.0 <= float(beta) < 1.0:
+        raise ValueError(f'{loss_name}: beta must be in [0, 1) or None, got {beta}.')
+    if drw_epoch is not None and (isinstance(drw_epoch, bool) or int(drw_epoch) != drw_epoch
+                                  or drw_epoch < 0):
+        raise ValueError(f'{loss_name}: drw_epoch must be a non-negative int or None, got '
+                         f'{drw_epoch!r}.')
+    return (None if beta is None else float(beta),
+            None if drw_epoch is None else int(drw_epoch))
 
 
 def check_hard_labels(label: torch.Tensor, cls_score: torch.Tensor, loss_name: str) -> torch.Tensor:
@@ -28,14 +77,23 @@ def check_hard_labels(label: torch.Tensor, cls_score: torch.Tensor, loss_name: s
     return label.long()
 
 
-def as_counts_tensor(class_counts: CountsLike, name: str = 'class_counts') -> torch.Tensor:
-    counts = torch.as_tensor(class_counts if class_counts is not None else [], dtype=torch.float64)
-    if counts.dim() != 1:
-        raise ValueError(f'{name} must be a flat list of per-class image counts, got shape '
-                         f'{tuple(counts.shape)}.')
-    if counts.numel() and ((counts < 0).any() or (counts != counts.round()).any()):
-        raise ValueError(f'{name} must hold non-negative integers, got {counts.tolist()}.')
-    return counts
+def check_cosine_scores(cos: torch.Tensor, loss_name: str, tol: float = 1e-3) -> None:
+    """Raise a clear error when a loss that expects raw cosines (DBM, LDAM) gets logits.
+
+    Costs one device sync, so losses call it on their first forward only.
+    """
+    if cos.numel() and float(cos.detach().abs().max()) > 1.0 + tol:
+        raise ValueError(
+            f'{loss_name} expects raw cosine similarities in [-1, 1] (it applies its own scale and '
+            f'margins), got scores up to {float(cos.detach().abs().max()):.3g}. Use it with '
+            "CosineClsHead (which hands raw cosines to losses with `expects_cosine = True`).")
+
+
+# -- tables derived from the class counts -------------------------------------------------------
+def log_class_prior(class_counts: torch.Tensor) -> torch.Tensor:
+    """log(n_c / sum n) as float32; a class without training images counts as one image."""
+    counts = class_counts.double().clamp_min(1.0)
+    return torch.log(counts / counts.sum()).float()
 
 
 def rarity_margins(class_counts: torch.Tensor, largest: float, power: float) -> torch.Tensor:
@@ -51,10 +109,11 @@ def rarity_margins(class_counts: torch.Tensor, largest: float, power: float) -> 
 
 
 def class_balanced_weights(class_counts: torch.Tensor, beta: float) -> torch.Tensor:
-    """Effective-number weights (Cui et al., CVPR'19): w_c ∝ (1-β)/(1-β^{n_c}), Σ_c w_c = C.
+    """Effective-number weights w_c ∝ (1-β)/(1-β^{n_c}), normalised to Σ_c w_c = C.
 
-    ``beta=0`` gives uniform weights (all ones). Classes with zero images get weight 0 before the
-    normalisation (they never appear as a target).
+    Cui et al., Class-Balanced Loss Based on Effective Number of Samples, CVPR 2019,
+    https://arxiv.org/abs/1901.05555. ``beta=0`` gives uniform weights (all ones). Classes with
+    zero images get weight 0 before the normalisation (they never appear as a target).
     """
     counts = class_counts.double()
     if not 0.0 <= beta < 1.0:
@@ -64,94 +123,45 @@ def class_balanced_weights(class_counts: torch.Tensor, beta: float) -> torch.Ten
     return (w / w.sum() * counts.numel()).float()
 
 
-class CountAwareLoss(nn.Module):
-    """Base for losses that need the training images per class.
+def drw_active(beta: Optional[float], drw_epoch: Optional[int], epoch: int) -> bool:
+    """Whether the class-balanced weights apply in ``epoch`` (deferred re-weighting, DRW).
 
-    The counts live in the persistent buffer ``class_counts`` (saved in checkpoints). When not given
-    in the config they are filled before training by :class:`mmltr.engine.LongTailLossHook` from
-    the training dataset's ``metainfo['class_counts']``; :meth:`set_class_counts` checks them
-    against ``num_classes`` and the scores. Losses with a schedule (DRW) read :attr:`epoch`, set by
-    the same hook from the runner's epoch before each training epoch (resume-safe).
+    They do from the 0-based epoch ``drw_epoch`` on (0 = always) when ``beta`` is set; never when
+    ``beta`` or ``drw_epoch`` is None. Cao et al., Learning Imbalanced Datasets with
+    Label-Distribution-Aware Margin Loss, NeurIPS 2019, https://arxiv.org/abs/1906.07413.
     """
-
-    def __init__(self, class_counts: CountsLike = None, num_classes: Optional[int] = None) -> None:
-        super().__init__()
-        self.num_classes = num_classes
-        self.register_buffer('class_counts', torch.zeros(0, dtype=torch.float64))
-        self.epoch = 0
-        if class_counts is not None:
-            self.set_class_counts(class_counts)
-
-    # -- class counts -------------------------------------------------------------------------
-    @property
-    def needs_class_counts(self) -> bool:
-        return self.class_counts.numel() == 0
-
-    def set_class_counts(self, class_counts: CountsLike) -> None:
-        counts = as_counts_tensor(class_counts)
-        name = type(self).__name__
-        if counts.numel() == 0:
-            raise ValueError(f'{name}: class_counts is empty.')
-        if self.num_classes is not None and counts.numel() != self.num_classes:
-            raise ValueError(f'{name}: class_counts has {counts.numel()} entries but '
-                             f'num_classes={self.num_classes}.')
-        if (counts <= 0).all():
-            raise ValueError(f'{name}: every class count is zero.')
-        self.class_counts = counts.to(self.class_counts.device)
-        self._on_class_counts_set()
-
-    def _on_class_counts_set(self) -> None:
-        """Hook for subclasses to derive buffers (margins, priors) from the counts."""
-
-    def _count_derived(self, name: str, cls_score: torch.Tensor) -> torch.Tensor:
-        """The buffer ``name`` derived from the counts, on ``cls_score``'s device.
-
-        Checks the counts against the scores (:meth:`get_class_counts`) and re-derives every
-        dependent buffer first when ``name`` is stale (e.g. counts assigned directly).
-        """
-        self.get_class_counts(cls_score)
-        if getattr(self, name).numel() != self.class_counts.numel():
-            self._on_class_counts_set()
-        return getattr(self, name).to(cls_score.device)
-
-    def get_class_counts(self, cls_score: torch.Tensor) -> torch.Tensor:
-        name = type(self).__name__
-        if self.needs_class_counts:
-            raise RuntimeError(
-                f'{name} has no class_counts: pass class_counts=[...] in its config, or train with '
-                f"mmltr's LongTailLossHook (in configs/_base_/default_runtime.py) so they are filled "
-                f"from the training dataset's metainfo['class_counts'].")
-        if self.class_counts.numel() != cls_score.size(-1):
-            raise ValueError(f'{name}: class_counts has {self.class_counts.numel()} entries but the '
-                             f'classifier outputs {cls_score.size(-1)} scores (num_classes mismatch).')
-        return self.class_counts
-
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
-                              unexpected_keys, error_msgs):
-        # Counts may be unknown when the module is built (filled later from the dataset); take
-        # the checkpoint's counts (and re-derive dependent buffers) instead of a size mismatch.
-        key = prefix + 'class_counts'
-        if key in state_dict and state_dict[key].numel() and self.needs_class_counts:
-            self.class_counts = torch.zeros_like(state_dict[key], device=self.class_counts.device)
-            self._on_class_counts_set()
-        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
-                                      unexpected_keys, error_msgs)
-        if key in state_dict and state_dict[key].numel():
-            self._on_class_counts_set()
-
-    # -- schedule -----------------------------------------------------------------------------
-    def set_epoch(self, epoch: int) -> None:
-        """0-based index of the training epoch about to run (set by LongTailLossHook)."""
-        self.epoch = int(epoch)
+    return beta is not None and drw_epoch is not None and epoch >= drw_epoch
 
 
-def check_cosine_scores(cos: torch.Tensor, loss_name: str, tol: float = 1e-3) -> None:
-    """Raise a clear error when a loss that expects raw cosines (DBM, LDAM) gets logits.
+# -- reduction ---------------------------------------------------------------------------------
+def reduce_class_weighted(loss: torch.Tensor,
+                          label: torch.Tensor,
+                          class_weight: Optional[torch.Tensor] = None,
+                          weight: Optional[torch.Tensor] = None,
+                          reduction: str = 'mean',
+                          avg_factor: Optional[float] = None,
+                          weighted_mean: bool = True) -> torch.Tensor:
+    """Reduce the per-sample ``loss`` (N,) of samples labelled ``label`` (N,).
 
-    Costs one device sync, so losses call it on their first forward only.
+    See the module docstring for the formulas. ``weight`` is MMPretrain's per-sample weight and
+    ``avg_factor`` its normaliser for ``'mean'`` (``'sum'`` with ``avg_factor`` raises, as in
+    ``weight_reduce_loss``). Without ``class_weight`` this is ``weight_reduce_loss``.
     """
-    if cos.numel() and float(cos.detach().abs().max()) > 1.0 + tol:
-        raise ValueError(
-            f'{loss_name} expects raw cosine similarities in [-1, 1] (it applies its own scale and '
-            f'margins), got scores up to {float(cos.detach().abs().max()):.3g}. Use it with '
-            "CosineClsHead (which hands raw cosines to losses with `expects_cosine = True`).")
+    if reduction not in REDUCTIONS:
+        raise ValueError(f'reduction must be one of {REDUCTIONS}, got {reduction!r}.')
+    if weight is not None:
+        weight = weight.to(loss.dtype)
+        if weight.dim() > 1:
+            weight = weight.reshape(-1)
+        if weight.numel() != loss.numel():
+            raise ValueError(f'weight has {weight.numel()} entries for {loss.numel()} samples.')
+    cw = None
+    if class_weight is not None:
+        cw = class_weight.to(loss)[label]
+        loss = loss * cw
+    out = weight_reduce_loss(loss, weight=weight, reduction=reduction, avg_factor=avg_factor)
+    if reduction == 'mean' and cw is not None and weighted_mean:
+        w = weight if weight is not None else torch.ones_like(cw)
+        # divide by the batch's (w-weighted) mean class weight sum(c w) / sum(w)
+        out = out * (w.sum() / (cw * w).sum().clamp_min(torch.finfo(loss.dtype).tiny))
+    return out

@@ -1,8 +1,7 @@
-"""Tests of GHMCWAPLoss (mmltr/models/losses/ghm_cwap_loss.py) and the GHM-CWAP configs."""
+"""GHMCWAPLoss: hand-computed regions/weights/margins, region updates, resume, DDP (gloo)."""
 import io
 import math
 import os.path as osp
-import socket
 
 import pytest
 import torch
@@ -14,7 +13,6 @@ import mmltr  # noqa: F401  (registers the loss)
 from mmltr.models.losses import GHMCWAPLoss
 
 E = math.e
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 def logits_for_g(g, label, num_classes=2):
@@ -422,6 +420,9 @@ def _ddp_epochs(loss, batches, rank, world, epochs=2):
 
 def _ddp_worker(rank, world, port, out_dir):
     import torch.distributed as tdist
+    # A forked child must not enter OpenMP: the parent's thread pool does not exist here, and
+    # libgomp can wait for it forever (seen when the parent ran parallel ops just before forking).
+    torch.set_num_threads(1)
     tdist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank,
                              world_size=world)
     try:
@@ -431,15 +432,9 @@ def _ddp_worker(rank, world, port, out_dir):
         tdist.destroy_process_group()
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-def test_two_process_gloo_matches_single_process(tmp_path):
+def test_two_process_gloo_matches_single_process(tmp_path, free_port):
     # fork: the children inherit the imported modules (spawn re-imports torch/mmpretrain: slow)
-    mp.start_processes(_ddp_worker, args=(2, _free_port(), str(tmp_path)), nprocs=2, join=True,
+    mp.start_processes(_ddp_worker, args=(2, free_port, str(tmp_path)), nprocs=2, join=True,
                        start_method='fork')
     single = _ddp_epochs(GHMCWAPLoss(6, bins=10, fine_bins=200, class_counts=_COUNTS),
                          _batches(), 0, 1)

@@ -5,14 +5,14 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from mmengine.runner import BaseLoop
 
 import mmltr  # noqa: F401  (registers the losses)
 from mmpretrain.registry import MODELS
 
 from mmltr.engine.hooks.long_tail_loss_hook import LongTailLossHook
 from mmltr.models.losses import (BalancedSoftmaxLoss, ClassBalancedLoss, DBMLoss, LDAMLoss,
-                                 SoftmaxFocalLoss, reduce_class_weighted)
+                                 SoftmaxFocalLoss, balanced_softmax_loss, class_balanced_loss,
+                                 ldam_loss)
 
 COUNTS = [500, 300, 120, 60, 20, 5]
 C = len(COUNTS)
@@ -80,6 +80,8 @@ def test_balanced_softmax_matches_ce_on_adjusted_logits(tau):
     # log prior is invariant to the scale of the counts (n_c vs n_c / sum n)
     x2 = x + tau * torch.log(torch.tensor(COUNTS, dtype=torch.float32))
     torch.testing.assert_close(loss(x, y), F.cross_entropy(x2, y), atol=1e-5, rtol=1e-5)
+    # the thin module adds the checks and the prior, nothing else (bit-identical)
+    assert torch.equal(loss(x, y), balanced_softmax_loss(x, y, loss.log_prior, tau=tau))
 
 
 def test_balanced_softmax_reductions_and_weights():
@@ -106,6 +108,8 @@ def test_ldam_matches_reference_and_margins():
     assert m[-1].item() == pytest.approx(0.5)  # rarest class
     assert m[0].item() == pytest.approx(0.5 * (5 / 500)**0.25, rel=1e-6)
     assert LDAMLoss.expects_cosine
+    # the thin module adds the checks and the tables, nothing else (bit-identical)
+    assert torch.equal(loss(x, y), ldam_loss(x, y, m, scale=30.0))
 
 
 def test_ldam_drw_switch_uses_weighted_mean():
@@ -129,18 +133,22 @@ def test_ldam_rejects_logits():
 # --- DRW / class-balanced weights -------------------------------------------------------------
 def test_drw_weights_before_and_after_switch():
     loss = ClassBalancedLoss(beta=0.9999, drw_epoch=160, class_counts=COUNTS)
-    x, _ = _inputs()
+    w = loss.cb_weights
+    torch.testing.assert_close(w, ref_cb_weights(COUNTS, 0.9999))
+    assert w.sum().item() == pytest.approx(C, rel=1e-6)
+    assert torch.all(w[1:] > w[:-1])  # rarer class, larger weight
+    x, y = _inputs()
     for epoch in (0, 1, 159):
         loss.set_epoch(epoch)
-        assert not loss.reweighting_active and loss.class_weights(x) is None
+        assert torch.equal(loss(x, y), class_balanced_loss(x, y))
     for epoch in (160, 161, 199):
         loss.set_epoch(epoch)
-        w = loss.class_weights(x)
-        torch.testing.assert_close(w, ref_cb_weights(COUNTS, 0.9999))
-        assert w.sum().item() == pytest.approx(C, rel=1e-6)
-        assert torch.all(w[1:] > w[:-1])  # rarer class, larger weight
+        assert torch.equal(loss(x, y), class_balanced_loss(x, y, w))
     always = ClassBalancedLoss(beta=0.9999, class_counts=COUNTS)  # drw_epoch=0
-    assert always.reweighting_active
+    assert torch.equal(always(x, y), class_balanced_loss(x, y, w))
+    never = ClassBalancedLoss(beta=0.9999, drw_epoch=None, class_counts=COUNTS)
+    never.set_epoch(199)
+    assert torch.equal(never(x, y), class_balanced_loss(x, y))
 
 
 def test_ce_drw_matches_weighted_cross_entropy():
@@ -157,30 +165,6 @@ def test_ce_drw_matches_weighted_cross_entropy():
     plain = ClassBalancedLoss(beta=0.9999, class_counts=COUNTS, weighted_mean=False)
     mmp = MODELS.build(dict(type='CrossEntropyLoss', class_weight=w.tolist()))
     torch.testing.assert_close(plain(x, y, avg_factor=len(y)), mmp(x, y, avg_factor=len(y)))
-
-
-def test_reduce_class_weighted_formulas():
-    g = torch.Generator().manual_seed(1)
-    loss = torch.rand(10, generator=g)
-    y = torch.randint(0, 3, (10, ), generator=g)
-    cw = torch.tensor([0.5, 1.0, 2.0])
-    w = torch.rand(10, generator=g)
-    c = cw[y]
-    # weighted mean: MMPretrain's sum/avg_factor divided by the batch's mean class weight
-    torch.testing.assert_close(reduce_class_weighted(loss, y, cw, w, 'mean', avg_factor=7.),
-                               (c * w * loss).sum() / (c * w).sum() * w.sum() / 7.)
-    torch.testing.assert_close(reduce_class_weighted(loss, y, cw, None, 'mean', avg_factor=10.),
-                               (c * loss).sum() / c.sum())
-    torch.testing.assert_close(reduce_class_weighted(loss, y, cw, None, 'mean'),
-                               (c * loss).sum() / c.sum())
-    torch.testing.assert_close(
-        reduce_class_weighted(loss, y, cw, w, 'mean', avg_factor=7., weighted_mean=False),
-        (c * w * loss).sum() / 7.)
-    torch.testing.assert_close(reduce_class_weighted(loss, y, cw, None, 'sum'), (c * loss).sum())
-    torch.testing.assert_close(reduce_class_weighted(loss, y, cw, w, 'none'), c * w * loss)
-    # no class weights: identical to MMPretrain's weight_reduce_loss
-    torch.testing.assert_close(reduce_class_weighted(loss, y, None, w, 'mean', avg_factor=7.),
-                               (w * loss).sum() / 7.)
 
 
 # --- focal --------------------------------------------------------------------------------------
@@ -205,6 +189,14 @@ def test_softmax_focal_gamma0_is_ce_and_needs_no_counts():
     loss = SoftmaxFocalLoss(gamma=0.5)(x, torch.arange(4))
     loss.backward()
     assert torch.isfinite(loss) and torch.isfinite(x.grad).all()
+
+
+def test_softmax_focal_is_class_balanced_focal_without_weights():
+    focal = MODELS.build(dict(type='SoftmaxFocalLoss', gamma=2.0))
+    assert isinstance(focal, ClassBalancedLoss) and type(focal).__name__ == 'SoftmaxFocalLoss'
+    assert (focal.base, focal.gamma, focal.beta, focal.drw_epoch) == ('focal', 2.0, None, 0)
+    x, y = _inputs()
+    assert torch.equal(focal(x, y), class_balanced_loss(x, y, base='focal', gamma=2.0))
 
 
 # --- shared behaviour ----------------------------------------------------------------------------
@@ -263,44 +255,30 @@ def test_state_dict_carries_class_counts(cfg):
     torch.testing.assert_close(fresh(x, y), loss(x, y))
 
 
-class _FakeDataset:
-    metainfo = dict(classes=[str(i) for i in range(C)], class_counts=COUNTS)
-
-
-class _FakeLoader:
-    dataset = _FakeDataset()
-
-
-class _BuiltLoop(BaseLoop):
-
-    def __init__(self):  # no runner/dataloader needed here
-        pass
-
-    def run(self):  # pragma: no cover
-        pass
-
-
-class _FakeRunner:
-
-    def __init__(self, model):
-        self.model = model
-        self._train_loop = _BuiltLoop()  # a built train loop: the runner is training
-        self.train_dataloader = _FakeLoader()
-        self.epoch = 0
-
-        class _Logger:
-
-            def info(self, msg):
-                self.last = msg
-
-        self.logger = _Logger()
+@pytest.mark.parametrize('cfg', ALL_LOSSES, ids=lambda c: c['type'])
+def test_new_counts_rederive_every_table(cfg):
+    """set_class_counts and load_state_dict are the one invalidation of the cached tables."""
+    other = [7, 3, 90, 40, 1, 12]
+    x, y = _inputs(cosine=True)
+    loss = MODELS.build(dict(cfg, class_counts=COUNTS))
+    loss.set_class_counts(other)
+    ref = MODELS.build(dict(cfg, class_counts=other))
+    for epoch in (0, 1000):
+        loss.set_epoch(epoch)
+        ref.set_epoch(epoch)
+        assert torch.equal(loss(x, y), ref(x, y))
+    # a checkpoint's counts replace counts already set
+    loaded = MODELS.build(dict(cfg, class_counts=COUNTS))
+    loaded.load_state_dict(ref.state_dict())
+    loaded.set_epoch(1000)
+    assert torch.equal(loaded(x, y), ref(x, y))
 
 
 @pytest.mark.parametrize('cfg', ALL_LOSSES, ids=lambda c: c['type'])
-def test_counts_filled_from_dataset_by_hook(cfg):
+def test_counts_filled_from_dataset_by_hook(cfg, fake_runner):
     head = MODELS.build(dict(type='CosineClsHead', num_classes=C, in_channels=4, loss=cfg))
     model = torch.nn.Sequential(head)
-    runner = _FakeRunner(model)
+    runner = fake_runner(model, counts=COUNTS)
     hook = LongTailLossHook()
     assert head.loss_module.needs_class_counts
     hook.before_run(runner)
@@ -315,15 +293,15 @@ def test_counts_filled_from_dataset_by_hook(cfg):
     # explicit counts are left alone
     explicit = MODELS.build(dict(type='CosineClsHead', num_classes=C, in_channels=4,
                                  loss=dict(cfg, class_counts=[1] * C)))
-    hook.before_run(_FakeRunner(torch.nn.Sequential(explicit)))
+    hook.before_run(fake_runner(torch.nn.Sequential(explicit), counts=COUNTS))
     assert explicit.loss_module.class_counts.tolist() == [1] * C
 
 
-def test_hook_count_mismatch_raises_early():
+def test_hook_count_mismatch_raises_early(fake_runner):
     head = MODELS.build(dict(type='CosineClsHead', num_classes=C + 2, in_channels=4,
                              loss=dict(type='DBMLoss')))
     with pytest.raises(ValueError, match='num_classes'):
-        LongTailLossHook().before_run(_FakeRunner(torch.nn.Sequential(head)))
+        LongTailLossHook().before_run(fake_runner(torch.nn.Sequential(head), counts=COUNTS))
 
 
 def test_bad_arguments():
@@ -337,7 +315,7 @@ def test_bad_arguments():
         BalancedSoftmaxLoss(reduction='avg')
     loss = BalancedSoftmaxLoss(class_counts=COUNTS)
     x, y = _inputs()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match='BalancedSoftmaxLoss: reduction_override'):
         loss(x, y, reduction_override='avg')
 
 

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 import mmltr  # noqa: F401
 from mmpretrain.registry import MODELS
 
-from mmltr.models.losses import DBMLoss
+from mmltr.models.losses import DBMLoss, dbm_logits, dbm_loss
 
 COUNTS = [5000, 2000, 900, 400, 150, 50]  # descending, like CIFAR-10-LT
 C = len(COUNTS)
@@ -73,7 +73,11 @@ def test_dbm_drw_matches_reference_before_and_after_switch():
     # DRW weights never apply to the 'ce' / 'bs' bases
     for base in ('ce', 'bs'):
         other = DBMLoss(class_counts=COUNTS, base=base, drw_epoch=0)
-        assert not other.reweighting_active
+        other.set_epoch(199)
+        l1, g1 = _value_grad(other, cos, y)
+        l2, g2 = _value_grad(lambda c, t: ref_dbm(c, t, COUNTS, base=base), cos, y)
+        torch.testing.assert_close(l1, l2, atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(g1, g2, atol=1e-5, rtol=1e-5)
 
 
 def test_margins_at_the_extremes():
@@ -97,7 +101,7 @@ def test_hard_positive_rule_and_instance_margin():
     # sample 0: correctly classified (easy); sample 1: misclassified (hard)
     cos = torch.tensor([[0.6, 0.2, 0.1], [0.3, 0.5, 0.1]])
     y = torch.tensor([0, 0])
-    out = loss.dbm_logits(cos, y)
+    out = dbm_logits(cos, y, loss.class_margins, scale=1.0, lambda_inst=1.0)
     theta = torch.acos(torch.tensor([0.6, 0.3]))
     easy = torch.cos(theta[0] + 0.2)
     hard = torch.cos(theta[1] + 0.2 * (1 + (1 - 0.3) / 2))
@@ -108,11 +112,11 @@ def test_hard_positive_rule_and_instance_margin():
     bs = DBMLoss(class_counts=[1000, 10], K=0.1, scale=32.0, base='bs')
     cos = torch.tensor([[0.50, 0.45]])
     y = torch.tensor([0])
-    assert torch.isclose(bs.dbm_logits(cos, y)[0, 0],
+    assert torch.isclose(dbm_logits(cos, y, bs.class_margins)[0, 0],
                          32 * torch.cos(torch.acos(torch.tensor(0.5)) + 0.001))
     y = torch.tensor([1])  # raw argmax 0 != 1: hard, although 32*0.45+log p never enters the rule
     expect = 32 * torch.cos(torch.acos(torch.tensor(0.45)) + 0.1 * (1 + 0.55 / 2))
-    assert torch.isclose(bs.dbm_logits(cos, y)[0, 1], expect)
+    assert torch.isclose(dbm_logits(cos, y, bs.class_margins)[0, 1], expect)
 
 
 def test_lambda_zero_is_class_margin_only_and_K_zero_is_cosine_ce():
@@ -128,7 +132,7 @@ def test_margin_is_differentiable_in_cos_y_but_mask_is_not():
     loss = DBMLoss(class_counts=[100, 10], K=0.1, scale=1.0)
     cos = torch.tensor([[0.7, 0.2]], requires_grad=True)  # class 1 sample, hard
     y = torch.tensor([1])
-    out = loss.dbm_logits(cos, y)
+    out = dbm_logits(cos, y, loss.class_margins, scale=1.0)
     (g, ) = torch.autograd.grad(out[0, 1], cos)
     c = torch.tensor(0.2, dtype=torch.float64)
     # d/dc cos(acos(c) + m(c)), m(c) = K (1 + (1 - c)/2)
@@ -178,3 +182,16 @@ def test_dbm_weight_and_avg_factor():
     w = torch.rand(len(y))
     torch.testing.assert_close(loss(cos, y, weight=w, avg_factor=5.), (w * per).sum() / 5.)
     torch.testing.assert_close(loss(cos, y, avg_factor=len(y)), per.mean())
+
+
+def test_function_equals_module():
+    """The thin module adds checks and the count-derived tables, nothing else (bit-identical)."""
+    cos, y = _cosines()
+    for base in ('ce', 'bs', 'drw'):
+        loss = DBMLoss(class_counts=COUNTS, base=base, drw_epoch=1, K=0.2, lambda_inst=0.5)
+        loss.set_epoch(1)
+        n = torch.tensor(COUNTS, dtype=torch.float64)
+        ref = dbm_loss(cos, y, (0.2 * (n / n.min())**-1.0).float(),
+                       log_prior=torch.log(n / n.sum()).float() if base == 'bs' else None,
+                       class_weight=loss.cb_weights if base == 'drw' else None, lambda_inst=0.5)
+        assert torch.equal(loss(cos, y), ref)

@@ -1,0 +1,39 @@
+"""The Difficulty-Net configs wire the meta step: two optimizers, the hooks, the meta set."""
+import glob
+import os.path as osp
+
+import pytest
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import DefaultScope
+
+import mmltr  # noqa: F401
+from mmpretrain.registry import MODELS
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'difficulty_net', '**', '*.py'),
+                           recursive=True))
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=[osp.basename(p) for p in CONFIGS])
+def test_configs_wire_the_meta_step(path, config_loader):
+    cfg = config_loader(path)
+    assert cfg.model.type == 'DifficultyNetClassifier'
+    assert cfg.model_wrapper_cfg.type == 'MMSeparateDistributedDataParallel'
+    assert set(cfg.param_scheduler) == {'model', 'difficulty_net'}
+    assert cfg.param_scheduler['difficulty_net'] == []
+    hooks = {h['type']: h for h in cfg.custom_hooks}
+    assert {'LongTailLossHook', 'DifficultyNetHook'} <= set(hooks)
+    meta = hooks['DifficultyNetHook']['meta_dataloader']['dataset']
+    train = cfg.train_dataloader.dataset
+    if meta['type'] == 'ClassBalancedSubset':  # ImageNet-LT / Places-LT: 10 per class of val
+        assert meta['per_class'] == 10 and 'val' in meta['dataset']['ann_file'].lower()
+    else:  # CIFAR: the 25-per-class hold-out of the same training data, on every split
+        assert meta['subset'] == 'meta' and train['subset'] == 'lt'
+        for ds in (meta, train, cfg.val_dataloader.dataset, cfg.test_dataloader.dataset):
+            assert ds['meta_per_class'] == 25
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(cfg.model)
+        ow = build_optim_wrapper(model, cfg.optim_wrapper)
+    assert list(ow.keys()) == ['model', 'difficulty_net']
+    assert type(ow['difficulty_net'].optimizer).__name__ == 'Adam'
+    assert model.difficulty_net.num_classes == model.num_classes
