@@ -39,6 +39,7 @@ from numbers import Number
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
+from mmpretrain.registry import TRANSFORMS
 
 from . import geometric as G
 from .data import IGNORED_TRANSFORMS, LOADING_TRANSFORMS
@@ -248,10 +249,7 @@ def _step_builder(kind: str) -> Optional[Callable[[object], BatchStep]]:
 
 
 def _build_cpu_transform(cfg):
-    if isinstance(cfg, dict):
-        from mmpretrain.registry import TRANSFORMS
-        return TRANSFORMS.build(cfg)
-    return cfg
+    return TRANSFORMS.build(cfg) if isinstance(cfg, dict) else cfg
 
 
 def build_batch_pipeline(transforms: Sequence[Union[dict, object]]) -> BatchPipeline:
