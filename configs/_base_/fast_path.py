@@ -24,7 +24,7 @@ fast_path = dict(
     cudnn_benchmark=True,
     train=dict(
         # 'auto': the training dataset's own pipeline, batched (see
-        # mmltr/datasets/transforms/gpu_augment.py). Or an explicit list of MMPretrain transform
+        # mmltr/engine/fast_path/pipeline.py). Or an explicit list of MMPretrain transform
         # dicts, e.g. the DBM recipe's:
         #   [dict(type='RandomCrop', crop_size=32, padding=4),
         #    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
@@ -37,8 +37,8 @@ fast_path = dict(
         autocast_dtype=None,  # 'bfloat16'
         channels_last=False,
     ),
-    # 'auto': batched argmax of model(x, mode='tensor') when the model predicts with MMPretrain's
-    # stock ImageClassifier/ClsHead.predict, else model.val_step/test_step.
+    # 'auto': the head's own batched rule (batch_predictions, e.g. CosineClsHead's) applied to
+    # model(x, mode='tensor') when the head has one, else model.val_step/test_step.
     val=dict(mode='auto', batch_size=1000),
     test=dict(mode='auto', batch_size=1000),
 )

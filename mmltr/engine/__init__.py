@@ -1,1 +1,1 @@
-from . import hooks, loops, optimizers  # noqa: F401
+from . import fast_path, hooks, optimizers  # noqa: F401

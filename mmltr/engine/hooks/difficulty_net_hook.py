@@ -93,11 +93,19 @@ class DifficultyNetHook(Hook):
                             f'{type(model).__name__}.')
         return model
 
+    @staticmethod
+    def _loader_on_device(runner, loader):
+        """``loader``, or its device-resident version when the train loop offers one (the fast
+        path's ``device_loader``: same sampler and batches, images decoded once on the device)."""
+        loop = runner.train_loop
+        return loop.device_loader(loader) if hasattr(loop, 'device_loader') else loader
+
     def before_train(self, runner) -> None:
         model = self._model(runner)
         cfg = copy.deepcopy(self.meta_dataloader_cfg)
         cfg.setdefault('sampler', dict(type='DefaultSampler', shuffle=True))
-        self.meta_loader = runner.build_dataloader(cfg, seed=runner.seed)
+        self.meta_loader = self._loader_on_device(runner,
+                                                  runner.build_dataloader(cfg, seed=runner.seed))
         meta_ds = self.meta_loader.dataset
         if self.acc_dataloader_cfg is None:
             acc_cfg = {k: v for k, v in self.meta_dataloader_cfg.items()
@@ -106,7 +114,8 @@ class DifficultyNetHook(Hook):
                            sampler=dict(type='DefaultSampler', shuffle=False, round_up=False))
         else:
             acc_cfg = copy.deepcopy(self.acc_dataloader_cfg)
-        self.acc_loader = runner.build_dataloader(acc_cfg, seed=runner.seed)
+        self.acc_loader = self._loader_on_device(
+            runner, runner.build_dataloader(acc_cfg, seed=runner.seed))
         self._iter = InfiniteMetaLoader(self.meta_loader)
         model.set_meta_loader(self._iter)
         runner.logger.info(

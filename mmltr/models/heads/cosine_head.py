@@ -111,16 +111,24 @@ class CosineClsHead(ClsHead):
             score = cos if self.loss_takes_cosine else self.scale * cos
             return self._get_loss(score, data_samples, **kwargs)
 
+    def batch_predictions(self, cls_score: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The prediction rule on a batch of raw cosines ``cls_score`` (N, C).
+
+        Returns ``(pred_scores, pred_labels)``: ``softmax(scale * cos)`` (N, C) and
+        ``argmax cos`` (N,). Batched evaluation (the fast path's eval loops) uses it directly;
+        :meth:`predict` through ``_get_predictions``.
+        """
+        cos = cls_score.float()
+        return F.softmax(self.scale * cos, dim=1), cos.argmax(dim=1).detach()
+
     def _get_predictions(self, cls_score: torch.Tensor,
                          data_samples: Optional[List[Optional[DataSample]]]):
         """``cls_score`` are the raw cosines: label = argmax cos, score = softmax(scale * cos)."""
-        cos = cls_score.float()
-        pred_scores = F.softmax(self.scale * cos, dim=1)
-        pred_labels = cos.argmax(dim=1, keepdim=True).detach()
+        pred_scores, pred_labels = self.batch_predictions(cls_score)
         if data_samples is None:
             data_samples = [None] * pred_scores.size(0)
         out = []
-        for data_sample, score, label in zip(data_samples, pred_scores, pred_labels):
+        for data_sample, score, label in zip(data_samples, pred_scores, pred_labels.view(-1, 1)):
             if data_sample is None:
                 data_sample = DataSample()
             out.append(data_sample.set_pred_score(score).set_pred_label(label))

@@ -12,7 +12,7 @@
 # clockwise, hence the negative angles with random_negative_prob=0. Fill colour 128 (hparams
 # pad_val of AutoAugment); Shear bicubic, Translate/Rotate nearest, as PIL there.
 # Differences that remain are MMCV's versus PIL's op implementations (see
-# mmltr/datasets/transforms/gpu_augment.py's docstring), e.g. Color/Contrast use cv2's BGR->gray.
+# mmltr/engine/fast_path/photometric.py's docstring), e.g. Color/Contrast use cv2's BGR->gray.
 autoaug_cifar10_policies = [
     [dict(type='Invert', prob=0.1),
      dict(type='Contrast', magnitude=0.9 / 9 * 6, prob=0.2)],
