@@ -9,10 +9,10 @@ import torch.nn.functional as F
 from mmengine.dataset import BaseDataset
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
-
-import mmltr  # noqa: F401
 from mmpretrain.registry import DATASETS, MODELS
 from mmpretrain.structures import DataSample
+
+import mmltr  # noqa: F401
 
 C = 5
 

@@ -5,9 +5,9 @@ import os.path as osp
 import pytest
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
+from mmpretrain.registry import MODELS
 
 import mmltr  # noqa: F401
-from mmpretrain.registry import MODELS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'difficulty_net', '**', '*.py'),

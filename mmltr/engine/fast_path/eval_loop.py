@@ -22,6 +22,7 @@ from mmengine.structures import BaseDataElement
 from mmpretrain.registry import LOOPS
 
 from mmltr.utils import unwrap_model
+
 from .data import DeviceDataset, make_samples
 from .utils import autocast, default_workers, model_device
 

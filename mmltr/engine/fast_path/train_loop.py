@@ -44,8 +44,16 @@ from mmpretrain.registry import LOOPS
 from torch.utils.data import DataLoader
 
 from mmltr.utils import unwrap_model
-from .data import (DeviceDataLoader, DeviceDataset, batch_indices, find_pipelines,
-                   is_deterministic, make_samples, split_loading)
+
+from .data import (
+    DeviceDataLoader,
+    DeviceDataset,
+    batch_indices,
+    find_pipelines,
+    is_deterministic,
+    make_samples,
+    split_loading,
+)
 from .pipeline import BatchPipeline, build_batch_pipeline
 from .utils import autocast, default_workers, model_device
 

@@ -59,6 +59,7 @@ from torch.func import functional_call
 
 from mmltr.models.losses.utils import check_hard_labels
 from mmltr.utils import unwrap_model
+
 from .difficulty_net import difficulty_to_weights, driver_loss
 
 

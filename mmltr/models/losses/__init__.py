@@ -1,13 +1,23 @@
 # Each module registers its classes into mmpretrain.registry.MODELS on import.
 from .balanced_softmax_loss import BalancedSoftmaxLoss, balanced_softmax_loss
-from .class_balanced_loss import (ClassBalancedLoss, SoftmaxFocalLoss, class_balanced_loss,
-                                  softmax_focal_loss)
+from .class_balanced_loss import (
+                                  ClassBalancedLoss,
+                                  SoftmaxFocalLoss,
+                                  class_balanced_loss,
+                                  softmax_focal_loss,
+)
 from .count_aware_loss import CountAwareLoss
 from .dbm_loss import DBMLoss, dbm_logits, dbm_loss
 from .ghm_cwap_loss import GHMCWAPLoss
 from .ldam_loss import LDAMLoss, ldam_logits, ldam_loss
-from .utils import (check_hard_labels, class_balanced_weights, drw_active, log_class_prior,
-                    rarity_margins, reduce_class_weighted)
+from .utils import (
+                                  check_hard_labels,
+                                  class_balanced_weights,
+                                  drw_active,
+                                  log_class_prior,
+                                  rarity_margins,
+                                  reduce_class_weighted,
+)
 
 __all__ = [
     'BalancedSoftmaxLoss', 'ClassBalancedLoss', 'CountAwareLoss', 'DBMLoss', 'GHMCWAPLoss',

@@ -12,8 +12,14 @@ import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
 from .count_aware_loss import CountAwareLoss
-from .utils import (CountsLike, check_hard_labels, check_reweighting, class_balanced_weights,
-                    drw_active, reduce_class_weighted)
+from .utils import (
+    CountsLike,
+    check_hard_labels,
+    check_reweighting,
+    class_balanced_weights,
+    drw_active,
+    reduce_class_weighted,
+)
 
 BASES = ('ce', 'focal')
 

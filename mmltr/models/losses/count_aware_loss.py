@@ -5,6 +5,7 @@ import torch
 import torch.nn as nn
 
 from mmltr.utils import check_class_counts
+
 from .utils import REDUCTIONS, CountsLike, check_reduction
 
 

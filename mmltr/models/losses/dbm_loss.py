@@ -10,9 +10,17 @@ import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
 from .count_aware_loss import CountAwareLoss
-from .utils import (CountsLike, check_cosine_scores, check_hard_labels, check_reweighting,
-                    class_balanced_weights, drw_active, log_class_prior, rarity_margins,
-                    reduce_class_weighted)
+from .utils import (
+    CountsLike,
+    check_cosine_scores,
+    check_hard_labels,
+    check_reweighting,
+    class_balanced_weights,
+    drw_active,
+    log_class_prior,
+    rarity_margins,
+    reduce_class_weighted,
+)
 
 BASES = ('ce', 'bs', 'drw')
 

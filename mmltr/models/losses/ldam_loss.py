@@ -10,8 +10,16 @@ import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
 from .count_aware_loss import CountAwareLoss
-from .utils import (CountsLike, check_cosine_scores, check_hard_labels, check_reweighting,
-                    class_balanced_weights, drw_active, rarity_margins, reduce_class_weighted)
+from .utils import (
+    CountsLike,
+    check_cosine_scores,
+    check_hard_labels,
+    check_reweighting,
+    class_balanced_weights,
+    drw_active,
+    rarity_margins,
+    reduce_class_weighted,
+)
 
 
 def ldam_logits(cos: torch.Tensor, label: torch.Tensor, class_margins: torch.Tensor,

@@ -13,7 +13,7 @@ import mmltr  # noqa: F401
 from mmltr.datasets.transforms import DeVriesCutout
 from mmltr.engine.fast_path import UnsupportedTransformError, build_batch_pipeline
 from mmltr.engine.fast_path.ops import OPS, Op
-from mmltr.engine.fast_path.pipeline import BatchOps, SUPPORTED_TRANSFORMS
+from mmltr.engine.fast_path.pipeline import SUPPORTED_TRANSFORMS, BatchOps
 
 init_default_scope('mmpretrain')
 torch.set_num_threads(1)

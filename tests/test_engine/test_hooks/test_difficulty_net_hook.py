@@ -4,7 +4,7 @@ import copy
 import numpy as np
 import pytest
 import torch
-from _difficulty_net_toys import C, OPTIM, model_cfg
+from _difficulty_net_toys import OPTIM, C, model_cfg
 from mmengine.runner import Runner
 
 import mmltr  # noqa: F401

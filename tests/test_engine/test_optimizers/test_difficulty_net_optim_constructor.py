@@ -3,7 +3,6 @@ import pytest
 import torch.nn as nn
 from _difficulty_net_toys import OPTIM, build, build_ow
 from mmengine.optim import OptimWrapper, OptimWrapperDict
-
 from mmpretrain.registry import OPTIM_WRAPPERS
 
 

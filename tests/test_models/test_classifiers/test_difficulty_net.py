@@ -3,8 +3,12 @@ import pytest
 import torch
 import torch.nn as nn
 
-from mmltr.models.classifiers.difficulty_net import (DifficultyNet, difficulty_to_weights,
-                                                      driver_loss, relative_difficulty)
+from mmltr.models.classifiers.difficulty_net import (
+    DifficultyNet,
+    difficulty_to_weights,
+    driver_loss,
+    relative_difficulty,
+)
 
 
 def test_difficulty_net_range_and_weights():

@@ -11,11 +11,11 @@ import torch.nn.functional as F
 from _difficulty_net_toys import OPTIM, C, batch, build, build_ow, endless, model_cfg
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
+from mmpretrain.registry import MODELS
 
 import mmltr  # noqa: F401
 from mmltr.engine.hooks import DifficultyNetHook
 from mmltr.models.classifiers.difficulty_net import DifficultyNet
-from mmpretrain.registry import MODELS
 
 
 # ----------------------------------------------------------------------------------------------

@@ -2,10 +2,10 @@
 import pytest
 import torch
 import torch.nn.functional as F
-
-import mmltr  # noqa: F401
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
+
+import mmltr  # noqa: F401
 
 COUNTS = [50, 30, 20, 10, 5]
 C, D = len(COUNTS), 16

@@ -3,10 +3,9 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-
-import mmltr  # noqa: F401
 from mmpretrain.registry import MODELS
 
+import mmltr  # noqa: F401
 from mmltr.models.losses import DBMLoss, dbm_logits, dbm_loss
 
 COUNTS = [5000, 2000, 900, 400, 150, 50]  # descending, like CIFAR-10-LT

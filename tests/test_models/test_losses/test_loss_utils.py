@@ -4,8 +4,14 @@ import math
 import pytest
 import torch
 
-from mmltr.models.losses import (CountAwareLoss, class_balanced_weights, drw_active,
-                                 log_class_prior, rarity_margins, reduce_class_weighted)
+from mmltr.models.losses import (
+    CountAwareLoss,
+    class_balanced_weights,
+    drw_active,
+    log_class_prior,
+    rarity_margins,
+    reduce_class_weighted,
+)
 from mmltr.models.losses.utils import check_reduction, check_reweighting
 
 

@@ -5,14 +5,20 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-
-import mmltr  # noqa: F401  (registers the losses)
 from mmpretrain.registry import MODELS
 
+import mmltr  # noqa: F401  (registers the losses)
 from mmltr.engine.hooks.long_tail_loss_hook import LongTailLossHook
-from mmltr.models.losses import (BalancedSoftmaxLoss, ClassBalancedLoss, DBMLoss, LDAMLoss,
-                                 SoftmaxFocalLoss, balanced_softmax_loss, class_balanced_loss,
-                                 ldam_loss)
+from mmltr.models.losses import (
+    BalancedSoftmaxLoss,
+    ClassBalancedLoss,
+    DBMLoss,
+    LDAMLoss,
+    SoftmaxFocalLoss,
+    balanced_softmax_loss,
+    class_balanced_loss,
+    ldam_loss,
+)
 
 COUNTS = [500, 300, 120, 60, 20, 5]
 C = len(COUNTS)
