@@ -108,8 +108,9 @@ def test_autoaugment_choice_prob_and_sign_distributions():
 def test_unsigned_ops_never_negate():
     """Solarize/SolarizeAdd/Posterize/Cutout ignore random_negative_prob, as on the CPU."""
     n = 2000
-    out = _gpu(dict(type='SolarizeAdd', magnitude=50, prob=1.0, random_negative_prob=1.0),
-               _const_batch(n))
+    solarize_add = TRANSFORMS.build(dict(type='SolarizeAdd', magnitude=50, prob=1.0))
+    solarize_add.random_negative_prob = 1.0  # as if a policy forced it: the op table ignores it
+    out = _gpu(solarize_add, _const_batch(n))
     assert np.all(out == 150)
     assert [k for k, op in OPS.items() if not op.signed] == [
         'Solarize', 'SolarizeAdd', 'Posterize', 'Cutout']
@@ -167,7 +168,7 @@ class Darken:
 
 
 def _darken(x, mag, floor=0):
-    return torch.clamp_min(x - mag.view(-1, 1, 1, 1), floor)
+    return torch.clamp_min(x - mag.to(x.dtype).view(-1, 1, 1, 1), floor)
 
 
 def test_one_table_row_adds_an_op(monkeypatch):
