@@ -18,7 +18,10 @@ default_hooks = dict(
 
 # Fills class counts into count-aware losses before training, passes the epoch to losses with a
 # schedule (DRW) and ends the epoch for stateful losses (GHM-CWAP). Harmless for plain losses.
-custom_hooks = [dict(type='LongTailLossHook')]
+# PerClassAccuracyHook: ShotAccuracy(per_class=True) writes <work_dir>/per_class/epoch_{N}.json and
+# sends lt/per_class/<class> scalars to tracking backends, e.g.
+# vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')].
+custom_hooks = [dict(type='LongTailLossHook'), dict(type='PerClassAccuracyHook')]
 
 env_cfg = dict(
     cudnn_benchmark=False,

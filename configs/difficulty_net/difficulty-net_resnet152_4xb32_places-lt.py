@@ -61,6 +61,7 @@ meta_dataloader = dict(
 )
 custom_hooks = [
     dict(type='LongTailLossHook'),
+    dict(type='PerClassAccuracyHook'),
     dict(type='DifficultyNetHook', meta_dataloader=meta_dataloader, acc_batch_size=64),
 ]
 

@@ -84,6 +84,7 @@ meta_dataloader = dict(
 )
 custom_hooks = [
     dict(type='LongTailLossHook'),
+    dict(type='PerClassAccuracyHook'),
     # builds the meta loader, attaches it to the model, recomputes a after every epoch
     dict(type='DifficultyNetHook', meta_dataloader=meta_dataloader, acc_batch_size=256),
 ]

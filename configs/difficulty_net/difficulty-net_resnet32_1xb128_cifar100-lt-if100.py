@@ -30,5 +30,6 @@ meta_dataloader = _base_.meta_dataloader
 meta_dataloader.dataset.update(type=dataset_type, data_root=data_root)
 custom_hooks = [
     dict(type='LongTailLossHook'),
+    dict(type='PerClassAccuracyHook'),
     dict(type='DifficultyNetHook', meta_dataloader=meta_dataloader, acc_batch_size=256),
 ]

@@ -8,12 +8,17 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 from mmengine.evaluator import BaseMetric
+from mmengine.logging import MessageHub
 from mmengine.structures import BaseDataElement
 from mmpretrain.registry import METRICS
 
 from mmltr.utils import check_class_counts
 
 GROUPS = ('many', 'medium', 'few')
+# Runtime-info keys of MMEngine's MessageHub through which ``PerClassAccuracyHook`` tells the
+# metric where the run writes (its work dir) and which evaluation this is (``epoch_3``, ``test``).
+WORK_DIR_KEY = 'shot_accuracy/work_dir'
+EVAL_NAME_KEY = 'shot_accuracy/eval_name'
 
 
 def _to_int_label(value: Any, key: str) -> int:
@@ -58,15 +63,18 @@ class ShotAccuracy(BaseMetric):
     * ``lt/mean_class``: mean per-class accuracy (balanced accuracy) over all classes with test
       samples; on a class-balanced test set it equals ``lt/top1`` up to rounding.
     * ``lt/per_class`` (only with ``per_class=True``): a list of per-class accuracies in class
-      order (NaN for classes without test samples).
+      order (``None`` for classes without test samples). MMEngine logs only scalars, so the list
+      reaches TensorBoard/WandB as scalars ``lt/per_class/<class name>`` through
+      :class:`~mmltr.engine.hooks.PerClassAccuracyHook` (in mmltr's default runtime).
 
     The strict ``>`` / ``<`` thresholds are those of the reference code (classifier-balancing's
     ``shot_acc``, RIDE, DBM). A group's accuracy is the **mean of the per-class accuracies** of its
     classes (not the pooled accuracy of its samples). Classes with no test sample are left out of
     every group mean and of ``mean_class``. A group with no class left (e.g. ``few`` on
-    CIFAR-10-LT IF100, whose smallest class has 50 images) is reported as ``float('nan')``,
-    never as 0, so it is never averaged in as a zero. (Do not use a possibly-empty group as a
-    ``save_best`` key.)
+    CIFAR-10-LT IF100, whose smallest class has 50 images) is reported as ``None`` (``null`` in
+    JSON), never as 0 or NaN: it is never averaged in as a zero, MMEngine leaves it out of
+    ``scalars.json`` (a non-scalar) and every JSON written stays strict JSON. (Do not use a
+    possibly-empty group as a ``save_best`` key.)
 
     The training images per class come from, in order of precedence:
 
@@ -92,11 +100,19 @@ class ShotAccuracy(BaseMetric):
             Must not exceed ``many_thr``. Defaults to 20.
         class_counts (Sequence[int], optional): Training images per class; overrides
             ``dataset_meta['class_counts']``.
-        per_class (bool): Also return ``per_class`` (a list). Defaults to False.
-        dump_per_class (str, optional): Path of a JSON file written at every evaluation (by rank 0)
-            with the thresholds, the summary accuracies and, for each class, its index, name (if
-            known), training count, test count, correct count, accuracy (``null`` when it has no
-            test samples) and group. Missing parent folders are created.
+        per_class (bool): Also return ``per_class`` (a list) and, in a run (see
+            ``dump_per_class``), write ``per_class/<evaluation>.json`` under the work dir.
+            Defaults to False.
+        dump_per_class (str, optional): Where every evaluation writes (by rank 0) a JSON with the
+            thresholds, the summary accuracies and, for each class, its index, name (if known),
+            training count, test count, correct count, accuracy (``null`` when it has no test
+            samples) and group. A path ending in ``.json`` is one file, rewritten at each
+            evaluation; any other path is a folder that gets one file per evaluation,
+            ``epoch_{N}.json`` (``iter_{N}.json`` for iteration-based training, ``test.json``
+            for the test loop, ``val.json`` for a validation-only run). A relative path resolves
+            under the run's work dir (told by ``PerClassAccuracyHook``; the current directory
+            outside a run). Missing folders are created. Defaults to ``'per_class'`` when
+            ``per_class=True`` inside a run, else None (no file).
         collect_device (str): ``'cpu'`` or ``'gpu'``, see :class:`mmengine.evaluator.BaseMetric`.
         prefix (str, optional): Key prefix; defaults to ``'lt'``.
         collect_dir (str, optional): See :class:`mmengine.evaluator.BaseMetric`.
@@ -209,27 +225,44 @@ class ShotAccuracy(BaseMetric):
         acc = np.full(num_classes, np.nan)
         acc[has_test] = correct[has_test] / total[has_test] * 100.0
 
-        def mean_of(mask: np.ndarray) -> float:
+        def mean_of(mask: np.ndarray) -> Optional[float]:
             mask = mask & has_test
-            return float(acc[mask].mean()) if mask.any() else float('nan')
+            return float(acc[mask].mean()) if mask.any() else None
 
         groups = self._groups(counts)
         metrics: Dict[str, Any] = {
-            'top1': float((preds == gts).mean() * 100.0) if n else float('nan'),
+            'top1': float((preds == gts).mean() * 100.0) if n else None,
         }
         for name in GROUPS:
             metrics[name] = mean_of(groups == name)
         metrics['mean_class'] = mean_of(np.ones(num_classes, dtype=bool))
         if self.per_class:
-            metrics['per_class'] = [float(a) for a in acc]
-        if self.dump_per_class:
-            self._dump(metrics, counts, total, correct, acc, groups)
+            metrics['per_class'] = [_nan_to_none(float(a)) for a in acc]
+        path = self._dump_path()
+        if path is not None:
+            self._dump(path, metrics, counts, total, correct, acc, groups)
         return metrics
+
+    def _dump_path(self) -> Optional[str]:
+        """The JSON file this evaluation writes, or None; see ``dump_per_class``."""
+        hub = MessageHub.get_current_instance()
+        work_dir = hub.get_info(WORK_DIR_KEY)
+        target = self.dump_per_class
+        if target is None:
+            if not (self.per_class and work_dir):
+                return None
+            target = 'per_class'
+        target = osp.expanduser(target)
+        if not osp.isabs(target) and work_dir:
+            target = osp.join(work_dir, target)
+        if not target.endswith('.json'):
+            target = osp.join(target, f"{hub.get_info(EVAL_NAME_KEY) or 'eval'}.json")
+        return osp.abspath(target)
 
     def _groups(self, counts: np.ndarray) -> np.ndarray:
         return shot_groups(counts, self.many_thr, self.few_thr)
 
-    def _dump(self, metrics, counts, total, correct, acc, groups) -> None:
+    def _dump(self, path, metrics, counts, total, correct, acc, groups) -> None:
         meta = self.dataset_meta or {}
         names = meta.get('classes')
         names = list(names) if names is not None and len(names) == len(counts) else None
@@ -243,11 +276,10 @@ class ShotAccuracy(BaseMetric):
                      correct=int(correct[c]),
                      accuracy=_nan_to_none(float(acc[c])),
                      group=str(groups[c])))
-        summary = {k: _nan_to_none(v) for k, v in metrics.items() if k != 'per_class'}
+        summary = {k: v for k, v in metrics.items() if k != 'per_class'}
         payload = dict(many_thr=self.many_thr, few_thr=self.few_thr,
                        num_classes_per_group={g: int((groups == g).sum()) for g in GROUPS},
                        metrics=summary, classes=classes)
-        path = osp.abspath(osp.expanduser(self.dump_per_class))
         os.makedirs(osp.dirname(path), exist_ok=True)
         with open(path, 'w') as f:
             json.dump(payload, f, indent=2, allow_nan=False)

@@ -1,6 +1,5 @@
 """ShotAccuracy: many/medium/few accuracy on hand-made predictions with hand-computed answers."""
 import json
-import math
 
 import numpy as np
 import pytest
@@ -58,8 +57,8 @@ def run_metric(metric, pairs, dataset_meta=None, **kwargs):
 
 def assert_close(result, expected):
     for key, value in expected.items():
-        if isinstance(value, float) and math.isnan(value):
-            assert math.isnan(result[key]), key
+        if value is None:
+            assert result[key] is None, key
         else:
             assert result[key] == pytest.approx(value), key
 
@@ -68,7 +67,7 @@ def test_hand_made_groups_with_explicit_counts():
     result = run_metric(ShotAccuracy(class_counts=COUNTS, per_class=True), hand_made_pairs())
     assert_close(result, EXPECTED)
     assert result['per_class'][:5] == pytest.approx([75, 50, 100, 50, 50])
-    assert math.isnan(result['per_class'][5])
+    assert result['per_class'][5] is None  # no test sample: None, never NaN
     assert set(result) == {'top1', 'many', 'medium', 'few', 'mean_class', 'per_class'}
     assert all(isinstance(v, float) for k, v in result.items() if k != 'per_class')
 
@@ -78,22 +77,22 @@ def test_per_class_off_by_default():
     assert 'per_class' not in result
 
 
-def test_empty_group_is_nan_cifar10_lt():
+def test_empty_group_is_none_cifar10_lt():
     counts = [5000, 2997, 1796, 1077, 645, 387, 232, 139, 83, 50]  # CIFAR-10-LT IF100
     pairs = [(c, c) for c in range(10)] + [(0, c) for c in range(1, 10)]  # 50% per class but 0
     result = run_metric(ShotAccuracy(class_counts=counts), pairs, num_classes=10)
-    assert math.isnan(result['few'])  # no class has < 20 images
+    assert result['few'] is None  # no class has < 20 images (null in JSON, never NaN)
     assert result['many'] == pytest.approx((100 + 7 * 50) / 8)
     assert result['medium'] == pytest.approx(50.0)  # classes 8 (83) and 9 (50)
     assert result['top1'] == pytest.approx(10 / 19 * 100)
     assert result['mean_class'] == pytest.approx((100 + 9 * 50) / 10)
 
 
-def test_group_without_test_samples_is_nan():
+def test_group_without_test_samples_is_none():
     # classes 4 and 5 (the few group) get no test sample at all; (pred, gt) pairs
     pairs = [(0, 0), (1, 1), (2, 2), (0, 2)]
     result = run_metric(ShotAccuracy(class_counts=COUNTS), pairs)
-    assert math.isnan(result['few'])
+    assert result['few'] is None
     assert result['many'] == pytest.approx(100.0)
     assert result['medium'] == pytest.approx(50.0)  # class 3 has no test sample: not a 0
     assert result['mean_class'] == pytest.approx((100 + 100 + 50) / 3)
@@ -111,7 +110,7 @@ def test_threshold_boundaries(count, group):
         if other == 'many':
             assert result['many'] == pytest.approx(0.0)
         else:
-            assert math.isnan(result[other])
+            assert result[other] is None
 
 
 def test_configurable_thresholds():
@@ -121,7 +120,7 @@ def test_configurable_thresholds():
     result = run_metric(metric, hand_made_pairs())
     assert result['many'] == pytest.approx((75 + 50 + 100) / 3)
     assert result['medium'] == pytest.approx(50.0)
-    assert math.isnan(result['few'])
+    assert result['few'] is None
     # equal thresholds are allowed: medium is then exactly n == thr
     metric = ShotAccuracy(many_thr=20, few_thr=20, class_counts=COUNTS)
     assert list(metric._groups(np.asarray(COUNTS))) == ['many'] * 3 + ['medium'] + ['few'] * 2
@@ -158,7 +157,7 @@ def test_counts_from_dataset_meta_and_explicit_override():
     result = run_metric(ShotAccuracy(class_counts=explicit), hand_made_pairs(), dataset_meta=meta)
     assert result['few'] == pytest.approx((75 + 50 + 100) / 3)
     assert result['many'] == pytest.approx(50.0)
-    assert math.isnan(result['medium'])
+    assert result['medium'] is None
 
 
 def test_error_when_no_counts():
