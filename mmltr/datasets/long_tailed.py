@@ -4,13 +4,13 @@ import logging
 from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
-from mmengine.dataset import BaseDataset, force_full_init
+from mmengine.dataset import BaseDataset, Compose, force_full_init
 from mmengine.logging import print_log
 from mmpretrain.registry import DATASETS
 
 from ..utils import check_class_counts
 from .imbalance import LongTailProtocolMixin
-from .utils import build_dataset
+from .utils import build_dataset, subset_positions
 
 
 def dataset_labels(dataset) -> np.ndarray:
@@ -53,13 +53,21 @@ class SelectionWrapper:
     ``__init__`` ends with :meth:`_wrap`, and their :meth:`_select` chooses the samples from the
     wrapped dataset's labels when :meth:`full_init` runs (at construction unless ``lazy_init``,
     else at the latest on first access, as MMEngine's wrappers). This class gives the dataset API
-    on top of the selection.
+    on top of the selection, including what MMPretrain's tools (``analyze_results.py``,
+    ``vis_tsne.py``, ``browse_dataset.py``, ``confusion_matrix.py``) call: ``metainfo``,
+    ``CLASSES``, ``get_data_info``, ``get_gt_labels``, ``get_cat_ids``, ``get_subset(_)`` (a
+    subset of the selection, MMEngine's index semantics) and ``pipeline`` (the wrapped dataset's,
+    readable and replaceable; a ``pipeline`` argument replaces it at construction).
     """
 
-    def _wrap(self, dataset, lazy_init: bool) -> None:
+    def _wrap(self, dataset, lazy_init: bool, pipeline=None) -> None:
         """Build (or take) the wrapped ``dataset`` and copy its metainfo; select now unless
-        ``lazy_init``."""
+        ``lazy_init``. A ``pipeline`` (list of transform configs) replaces the wrapped one's."""
+        if pipeline is not None and isinstance(dataset, dict):
+            dataset = {**dataset, 'pipeline': pipeline}
         self.dataset = build_dataset(dataset, type(self).__name__)
+        if pipeline is not None and not isinstance(dataset, dict):
+            self.pipeline = Compose(pipeline)
         self._metainfo = copy.deepcopy(dict(getattr(self.dataset, 'metainfo', None) or {}))
         self._fully_initialized = False
         if not lazy_init:
@@ -93,6 +101,33 @@ class SelectionWrapper:
         if not self._fully_initialized:
             self.full_init()
         return copy.deepcopy(self._metainfo)
+
+    @property
+    def CLASSES(self):
+        return self.metainfo.get('classes')
+
+    @property
+    def pipeline(self):
+        return self.dataset.pipeline
+
+    @pipeline.setter
+    def pipeline(self, pipeline) -> None:
+        self.dataset.pipeline = pipeline
+
+    @force_full_init
+    def get_subset_(self, indices) -> None:
+        """Keep the samples ``indices`` of this dataset (an int: the first/last ones), in place."""
+        positions = subset_positions(indices, len(self))
+        self.indices = self.indices[positions]
+        self._labels = self._labels[positions]
+
+    @force_full_init
+    def get_subset(self, indices):
+        """A copy holding the samples ``indices`` (it shares the wrapped dataset)."""
+        sub = copy.copy(self)
+        sub._metainfo = copy.deepcopy(self._metainfo)
+        sub.get_subset_(indices)
+        return sub
 
     @force_full_init
     def _get_ori_dataset_idx(self, idx: int) -> int:
@@ -162,6 +197,7 @@ class LongTailedDataset(LongTailProtocolMixin, SelectionWrapper):
         train_dataset (dict | Dataset, optional): raw training set the evaluation counts come from.
         class_counts (Sequence[int], optional): explicit training counts (evaluation split).
         lazy_init (bool): defer ``full_init``. Default False.
+        pipeline (list, optional): transforms replacing the wrapped dataset's pipeline.
         **protocol: the protocol's keyword arguments ``imbalance_factor`` (default 100),
             ``imb_type``, ``seed``, ``meta_per_class``, ``subset`` and ``selection``, see
             :class:`~mmltr.datasets.imbalance.LongTailProtocolMixin`.
@@ -174,6 +210,7 @@ class LongTailedDataset(LongTailProtocolMixin, SelectionWrapper):
                  train_dataset: Union[dict, BaseDataset, None] = None,
                  class_counts: Optional[Sequence[int]] = None,
                  lazy_init: bool = False,
+                 pipeline: Optional[list] = None,
                  **protocol):
         super().__init__(**protocol)
         if train_dataset is not None and class_counts is not None:
@@ -196,7 +233,7 @@ class LongTailedDataset(LongTailProtocolMixin, SelectionWrapper):
         self._explicit_counts = None if class_counts is None else check_class_counts(
             class_counts, 'LongTailedDataset: class_counts').tolist()
         self.mode = 'train' if subsample else 'eval' if train_dataset is not None else 'counts'
-        self._wrap(dataset, lazy_init)
+        self._wrap(dataset, lazy_init, pipeline)
 
     # ------------------------------------------------------------------ selection
     def _select(self, labels: np.ndarray, num_classes: int) -> np.ndarray:
@@ -244,17 +281,6 @@ class LongTailedDataset(LongTailProtocolMixin, SelectionWrapper):
         return self._protocol_counts(available)
 
     # ------------------------------------------------------------------ API
-    @property
-    def CLASSES(self):
-        return self.metainfo.get('classes')
-
-    def get_subset_(self, indices) -> None:
-        raise NotImplementedError('LongTailedDataset does not support get_subset(_): take the '
-                                  'subset of the wrapped dataset (its `indices` argument) first.')
-
-    def get_subset(self, indices):
-        self.get_subset_(indices)
-
     def __repr__(self) -> str:
         init = self._fully_initialized
         head = f'Dataset {type(self).__name__} ({self.mode})'

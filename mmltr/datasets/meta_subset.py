@@ -8,7 +8,7 @@ wrapper builds such a set from any labelled MMPretrain dataset (mmltr's list dat
 ``LongTailedDataset`` with ``meta_per_class=25, subset='meta'`` instead: that hold-out is removed
 from the training data before the long tail is drawn.
 """
-from typing import Union
+from typing import Optional, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
@@ -68,17 +68,19 @@ class ClassBalancedSubset(SelectionWrapper):
         selection (str): ``'random'`` (default, seeded), ``'first'`` or ``'last'`` in file order.
         seed (int): seed of the random choice. Default 0.
         lazy_init (bool): defer ``full_init``. Default False.
+        pipeline (list, optional): transforms replacing the wrapped dataset's pipeline.
     """
 
     def __init__(self, dataset: Union[dict, BaseDataset], per_class: int = 10,
-                 selection: str = 'random', seed: int = 0, lazy_init: bool = False) -> None:
+                 selection: str = 'random', seed: int = 0, lazy_init: bool = False,
+                 pipeline: Optional[list] = None) -> None:
         if selection not in BALANCED_SELECTIONS:
             raise ValueError(f'ClassBalancedSubset: selection must be one of '
                              f'{BALANCED_SELECTIONS}, got {selection!r}.')
         self.per_class = per_class
         self.selection = selection
         self.seed = int(seed)
-        self._wrap(dataset, lazy_init)
+        self._wrap(dataset, lazy_init, pipeline)
 
     def _select(self, labels: np.ndarray, num_classes: int) -> np.ndarray:
         return balanced_indices(labels, num_classes, self.per_class, self.selection, self.seed)

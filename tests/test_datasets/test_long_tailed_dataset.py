@@ -86,8 +86,21 @@ def test_long_tailed_dataset_api(small_cifar10):
     assert lt.get_data_info(3)['img_path'] == base.get_data_info(int(lt.indices[3]))['img_path']
     assert lt.CLASSES == tuple(CIFAR10_CATEGORIES)
     assert 'class_counts' not in base.metainfo  # the wrapped dataset is untouched
-    with pytest.raises(NotImplementedError):
-        lt.get_subset(3)
+    # get_subset(_) with MMEngine's semantics, on the selection (the wrapped dataset untouched)
+    sub = lt.get_subset(3)
+    assert len(sub) == 3 and list(sub.get_gt_labels()) == list(labels[:3])
+    assert sub.get_data_info(2)['img_path'] == lt.get_data_info(2)['img_path']
+    assert len(lt) > 3 and sub.metainfo == lt.metainfo
+    tail = lt.get_subset(-2)
+    assert list(tail.indices) == list(lt.indices[-2:])
+    keep = lt.get_subset([4, 0, 4])
+    keep_ = lt.get_subset(len(lt))
+    keep_.get_subset_([4, 0, 4])
+    assert list(keep.indices) == list(keep_.indices) == [lt.indices[4], lt.indices[0],
+                                                         lt.indices[4]]
+    assert keep.get_cat_ids(1) == [int(labels[0])]
+    with pytest.raises(IndexError):
+        lt.get_subset([len(lt)])
     lazy = LongTailedDataset(dataset=base, imbalance_factor=10, lazy_init=True)
     assert not lazy._fully_initialized
     assert lazy.metainfo['class_counts'] == lt.metainfo['class_counts']  # triggers full_init
