@@ -1,0 +1,130 @@
+"""Helpers shared by the analysis tools: a model from a config and a checkpoint, its test-split
+predictions and pooled features, shot groups, and figure/JSON output."""
+import json
+import os
+import os.path as osp
+import sys
+from typing import Dict, List, Optional, Tuple
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+import matplotlib  # noqa: E402
+
+matplotlib.use('Agg')
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from mmengine.config import Config  # noqa: E402
+from mmengine.registry import DefaultScope  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+from mmpretrain.registry import MODELS  # noqa: E402
+
+import mmltr  # noqa: E402,F401
+from mmltr.evaluation.metrics import shot_groups  # noqa: E402
+
+GROUPS = ('many', 'medium', 'few')
+
+
+def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def check_state_dict(model: torch.nn.Module, state: Dict[str, torch.Tensor], ckpt: str) -> None:
+    """Raise a ``ValueError`` naming every missing, unexpected or mis-shaped key."""
+    own = model.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    shapes = sorted(f'{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(own[k].shape)}'
+                    for k in set(own) & set(state)
+                    if hasattr(state[k], 'shape') and tuple(state[k].shape) != tuple(own[k].shape))
+    if missing or unexpected or shapes:
+        parts = [f'{what}: {keys[:20]}' + (f' (+{len(keys) - 20} more)' if len(keys) > 20 else '')
+                 for what, keys in (('missing in the checkpoint', missing),
+                                    ('unexpected in the checkpoint', unexpected),
+                                    ('shape mismatch', shapes)) if keys]
+        raise ValueError(f'checkpoint {ckpt} does not match the config\'s model; '
+                         + '; '.join(parts) + '. Use the config the checkpoint was trained with.')
+
+
+def build_model(cfg: Config, ckpt: str) -> torch.nn.Module:
+    """The config's model with the checkpoint's weights (strict, see :func:`check_state_dict`)."""
+    with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'mmpretrain')):
+        model = MODELS.build(cfg.model)
+    checkpoint = torch.load(ckpt, map_location='cpu', weights_only=False)
+    state = checkpoint.get('state_dict', checkpoint)
+    check_state_dict(model, state, ckpt)
+    model.load_state_dict(state)
+    return model.eval()
+
+
+def test_loader(cfg: Config, batch_size: Optional[int] = None):
+    loader_cfg = cfg.copy().test_dataloader
+    loader_cfg.update(num_workers=0, persistent_workers=False)
+    if batch_size:
+        loader_cfg['batch_size'] = batch_size
+    with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'mmpretrain')):
+        return Runner.build_dataloader(loader_cfg)
+
+
+def pooled_features(model, inputs: torch.Tensor) -> torch.Tensor:
+    """The (N, D) pooled features the head gets; a clear error for a model without them."""
+    if not hasattr(model, 'extract_feat') or getattr(model, 'neck', None) is None:
+        raise ValueError(f'{type(model).__name__} has no pooling neck: feature_angles needs a '
+                         'classifier with pooled features (e.g. ImageClassifier with '
+                         "neck=dict(type='GlobalAveragePooling')).")
+    feats = model.extract_feat(inputs, stage='neck')
+    feats = feats[-1] if isinstance(feats, (tuple, list)) else feats
+    if feats.ndim != 2:
+        raise ValueError(f'the neck of {type(model).__name__} gives features of shape '
+                         f'{tuple(feats.shape)}, not pooled (N, D) features.')
+    return feats
+
+
+@torch.no_grad()
+def run_test_split(model, loader, features: bool = False) -> dict:
+    """Labels, predictions and (optionally) pooled features over the loader."""
+    labels, preds, feats = [], [], []
+    for data in loader:
+        data = model.data_preprocessor(data, False)
+        inputs, samples = data['inputs'], data['data_samples']
+        if features:
+            feat = pooled_features(model, inputs)
+            feats.append(feat)
+            out = model.head.predict((feat, ), samples)
+        else:
+            out = model.predict(inputs, samples)
+        labels += [int(s.gt_label) for s in out]
+        preds += [int(s.pred_label) for s in out]
+    result = dict(labels=np.asarray(labels), preds=np.asarray(preds))
+    if features:
+        result['features'] = torch.cat(feats).double().numpy()
+    return result
+
+
+def train_counts(loader) -> np.ndarray:
+    counts = loader.dataset.metainfo.get('class_counts')
+    if counts is None:
+        raise ValueError('the test dataset has no metainfo["class_counts"] (the training counts): '
+                         "use one of mmltr's long-tailed datasets.")
+    return np.asarray(counts, dtype=np.int64)
+
+
+def groups_of(counts, many_thr: float = 100, few_thr: float = 20) -> np.ndarray:
+    return shot_groups(counts, many_thr, few_thr)
+
+
+def save(fig, data: dict, out_prefix: str, formats: Tuple[str, ...] = ('png', )) -> List[str]:
+    """``<out_prefix>.<fmt>`` for each format plus ``<out_prefix>.json`` (the plotted numbers)."""
+    os.makedirs(osp.dirname(osp.abspath(out_prefix)), exist_ok=True)
+    paths = []
+    for fmt in formats:
+        path = f'{out_prefix}.{fmt}'
+        fig.savefig(path, dpi=100, bbox_inches='tight')
+        paths.append(path)
+    with open(f'{out_prefix}.json', 'w') as f:
+        json.dump(data, f, indent=1, allow_nan=False)
+    import matplotlib.pyplot as plt
+    plt.close(fig)
+    return paths + [f'{out_prefix}.json']
