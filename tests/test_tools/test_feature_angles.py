@@ -100,3 +100,20 @@ def test_model_without_pooled_features():
         _analysis.pooled_features(_classifier(neck=False), torch.zeros(2, 3, 32, 32))
     feats = _analysis.pooled_features(_classifier(), torch.zeros(2, 3, 32, 32))
     assert feats.shape == (2, 64)
+
+
+def test_build_model_takes_the_top_level_data_preprocessor(tmp_path):
+    """Dataset configs put the normalisation in a top-level ``data_preprocessor``; like MMEngine's
+    Runner, the analysis tools must move it into the model (else inputs stay un-normalised)."""
+    from mmengine.config import Config
+    model = _classifier()
+    torch.save({'state_dict': model.state_dict()}, tmp_path / 'm.pth')
+    cfg = Config(dict(
+        default_scope='mmpretrain',
+        model=dict(type='ImageClassifier', backbone=dict(type='ResNet32_CIFAR', depth=8),
+                   neck=dict(type='GlobalAveragePooling'),
+                   head=dict(type='LinearClsHead', num_classes=3, in_channels=64)),
+        data_preprocessor=dict(num_classes=3, mean=[10.0, 20.0, 30.0], std=[2.0, 4.0, 8.0])))
+    built = _analysis.build_model(cfg, str(tmp_path / 'm.pth'))
+    out = built.data_preprocessor(dict(inputs=[torch.full((3, 4, 4), 30.0)]), False)['inputs']
+    np.testing.assert_allclose(out[0, :, 0, 0].numpy(), [10.0, 2.5, 0.0])

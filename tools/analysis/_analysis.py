@@ -49,9 +49,17 @@ def check_state_dict(model: torch.nn.Module, state: Dict[str, torch.Tensor], ckp
 
 
 def build_model(cfg: Config, ckpt: str) -> torch.nn.Module:
-    """The config's model with the checkpoint's weights (strict, see :func:`check_state_dict`)."""
+    """The config's model with the checkpoint's weights (strict, see :func:`check_state_dict`).
+
+    As MMEngine's ``Runner`` does, a top-level ``data_preprocessor`` (where MMPretrain's dataset
+    configs put the normalisation) goes into the model unless the model sets its own: without it
+    the inputs would reach the network un-normalised.
+    """
+    model_cfg = cfg.model.copy()
+    if cfg.get('data_preprocessor') is not None:
+        model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
     with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'mmpretrain')):
-        model = MODELS.build(cfg.model)
+        model = MODELS.build(model_cfg)
     checkpoint = torch.load(ckpt, map_location='cpu', weights_only=False)
     state = checkpoint.get('state_dict', checkpoint)
     check_state_dict(model, state, ckpt)
