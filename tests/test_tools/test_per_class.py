@@ -107,8 +107,8 @@ def test_config_and_checkpoint(tmp_path, fake_cifar, tiny_cifar_config):
     model_cfg = cfg.model.copy()
     model_cfg['data_preprocessor'] = cfg.data_preprocessor
     torch.save({'state_dict': MODELS.build(model_cfg).state_dict()}, tmp_path / 'm.pth')
-    summary = per_class.main([cfg_path, str(tmp_path / 'm.pth'), '--many-thr', '15',
-                              '--few-thr', '5', '--out', str(tmp_path / 'pc')])
+    # thresholds from the config's ShotAccuracy (many_thr=15, few_thr=5)
+    summary = per_class.main([cfg_path, str(tmp_path / 'm.pth'), '--out', str(tmp_path / 'pc')])
     run = _analysis.run_test_split(_analysis.build_model(cfg, str(tmp_path / 'm.pth')),
                                    _analysis.test_loader(cfg))
     classes = summary['runs']['run0']['classes']

@@ -119,6 +119,18 @@ def train_counts(loader) -> np.ndarray:
     return np.asarray(counts, dtype=np.int64)
 
 
+def shot_thresholds(cfg: Config, many_thr: Optional[float] = None,
+                    few_thr: Optional[float] = None) -> Tuple[float, float]:
+    """``(many_thr, few_thr)``: the given ones, else those of the config's ``ShotAccuracy`` test
+    evaluator, else ``ShotAccuracy``'s defaults (100, 20)."""
+    evaluators = cfg.get('test_evaluator') or []
+    evaluators = evaluators if isinstance(evaluators, (list, tuple)) else [evaluators]
+    metric = next((e for e in evaluators if isinstance(e, dict)
+                   and e.get('type') in ('ShotAccuracy', 'mmltr.ShotAccuracy')), {})
+    return (metric.get('many_thr', 100) if many_thr is None else many_thr,
+            metric.get('few_thr', 20) if few_thr is None else few_thr)
+
+
 def groups_of(counts, many_thr: float = 100, few_thr: float = 20) -> np.ndarray:
     return shot_groups(counts, many_thr, few_thr)
 

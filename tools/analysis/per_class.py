@@ -104,9 +104,11 @@ def read_curves(work_dir: str) -> Optional[dict]:
     return curves
 
 
-def evaluate(cfg_path: str, ckpt: str, cfg_options=None, many_thr=100, few_thr=20) -> dict:
-    """The per-class JSON that ``ShotAccuracy`` writes for the checkpoint on the test split."""
+def evaluate(cfg_path: str, ckpt: str, cfg_options=None, many_thr=None, few_thr=None) -> dict:
+    """The per-class JSON that ``ShotAccuracy`` writes for the checkpoint on the test split
+    (thresholds: the given ones, else the config's, see :func:`_analysis.shot_thresholds`)."""
     cfg = _analysis.load_config(cfg_path, cfg_options)
+    many_thr, few_thr = _analysis.shot_thresholds(cfg, many_thr, few_thr)
     model = _analysis.build_model(cfg, ckpt)
     loader = _analysis.test_loader(cfg)
     counts = _analysis.train_counts(loader)
@@ -122,8 +124,8 @@ def evaluate(cfg_path: str, ckpt: str, cfg_options=None, many_thr=100, few_thr=2
         return read_per_class_json(path)
 
 
-def load_runs(items: List[str], eval_name=None, cfg_options=None, many_thr=100,
-              few_thr=20) -> List[dict]:
+def load_runs(items: List[str], eval_name=None, cfg_options=None, many_thr=None,
+              few_thr=None) -> List[dict]:
     """Each RUN (see the module docstring) as ``dict(source, data, curves)``."""
     runs, i = [], 0
     while i < len(items):
@@ -275,9 +277,10 @@ def parse_args(argv=None):
                         'default: the newest epoch/iter')
     parser.add_argument('--out', required=True, help='output prefix (no extension)')
     parser.add_argument('--svg', action='store_true', help='also write an SVG')
-    parser.add_argument('--many-thr', type=float, default=100,
-                        help='for CONFIG CKPT runs (JSONs carry their own)')
-    parser.add_argument('--few-thr', type=float, default=20)
+    parser.add_argument('--many-thr', type=float,
+                        help="for CONFIG CKPT runs; default: the config's ShotAccuracy's (JSONs "
+                        'carry their own)')
+    parser.add_argument('--few-thr', type=float)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args(argv)
 
