@@ -32,13 +32,18 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
 
 
 def check_state_dict(model: torch.nn.Module, state: Dict[str, torch.Tensor], ckpt: str) -> None:
-    """Raise a ``ValueError`` naming every missing, unexpected or mis-shaped key."""
+    """Raise a ``ValueError`` naming every missing, unexpected or mis-shaped key.
+
+    An empty buffer of the model (a count-aware loss's ``class_counts`` before the counts are
+    known) takes the checkpoint's size on loading, so it is no mismatch.
+    """
     own = model.state_dict()
     missing = sorted(set(own) - set(state))
     unexpected = sorted(set(state) - set(own))
     shapes = sorted(f'{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(own[k].shape)}'
                     for k in set(own) & set(state)
-                    if hasattr(state[k], 'shape') and tuple(state[k].shape) != tuple(own[k].shape))
+                    if hasattr(state[k], 'shape') and own[k].numel() > 0
+                    and tuple(state[k].shape) != tuple(own[k].shape))
     if missing or unexpected or shapes:
         parts = [f'{what}: {keys[:20]}' + (f' (+{len(keys) - 20} more)' if len(keys) > 20 else '')
                  for what, keys in (('missing in the checkpoint', missing),
