@@ -116,6 +116,21 @@ def run_test_split(model, loader, features: bool = False) -> dict:
     return result
 
 
+def evaluate_checkpoint(cfg_path: str, ckpt: str, cfg_options: Optional[dict] = None,
+                        features: bool = False) -> dict:
+    """:func:`run_test_split` of a config's model with a checkpoint, plus ``cfg``, ``model``,
+    ``loader``, the training ``counts`` and the class ``names`` (None when unknown)."""
+    cfg = load_config(cfg_path, cfg_options)
+    model = build_model(cfg, ckpt)
+    loader = test_loader(cfg)
+    counts = train_counts(loader)
+    names = loader.dataset.metainfo.get('classes')
+    result = run_test_split(model, loader, features)
+    result.update(cfg=cfg, model=model, loader=loader, counts=counts,
+                  names=None if names is None or len(names) != len(counts) else list(names))
+    return result
+
+
 def train_counts(loader) -> np.ndarray:
     counts = loader.dataset.metainfo.get('class_counts')
     if counts is None:

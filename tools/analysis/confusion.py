@@ -52,7 +52,8 @@ def summarize(labels, preds, counts, names: Optional[Sequence[str]] = None, many
     return dict(
         many_thr=many_thr, few_thr=few_thr, classes=names,
         train_counts=counts.tolist(), groups=[str(g) for g in groups],
-        order=order.tolist(), matrix=matrix.tolist(), sorted_matrix=matrix[order][:, order].tolist(),
+        order=order.tolist(), matrix=matrix.tolist(),
+        sorted_matrix=matrix[order][:, order].tolist(),
         recall=[None if t == 0 else float(matrix[c, c]) / t for c, t in enumerate(tests)],
         error_flow=flow, tail_errors_into_head=flow['few']['share']['many'],
         non_head_errors_into_head=_share(int(non_head[:, groups == 'many'].sum()),
@@ -66,7 +67,8 @@ def plot(summary: dict, out: str, title: str = '', formats=('png', )):
     rows = matrix.sum(1, keepdims=True)
     norm = np.divide(matrix * 100, rows, out=np.zeros_like(matrix), where=rows > 0)
     size = len(order)
-    fig, axes = plt.subplots(1, 2, figsize=(12, 5), gridspec_kw=dict(width_ratios=[1.4, 1]))
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5), gridspec_kw=dict(width_ratios=[1.4, 1],
+                                                                   wspace=0.45))
     ax = axes[0]
     image = ax.imshow(norm, cmap='Blues', vmin=0, vmax=100)
     fig.colorbar(image, ax=ax, fraction=0.046, label='% of the true class')
@@ -108,16 +110,10 @@ def plot(summary: dict, out: str, title: str = '', formats=('png', )):
 
 
 def analyze(cfg_path, ckpt, cfg_options=None, many_thr=None, few_thr=None) -> dict:
-    cfg = _analysis.load_config(cfg_path, cfg_options)
-    many_thr, few_thr = _analysis.shot_thresholds(cfg, many_thr, few_thr)
-    model = _analysis.build_model(cfg, ckpt)
-    loader = _analysis.test_loader(cfg)
-    counts = _analysis.train_counts(loader)
-    run = _analysis.run_test_split(model, loader)
-    names = loader.dataset.metainfo.get('classes')
-    return summarize(run['labels'], run['preds'], counts,
-                     names if names is not None and len(names) == len(counts) else None,
-                     many_thr, few_thr)
+    run = _analysis.evaluate_checkpoint(cfg_path, ckpt, cfg_options)
+    many_thr, few_thr = _analysis.shot_thresholds(run['cfg'], many_thr, few_thr)
+    return summarize(run['labels'], run['preds'], run['counts'], run['names'], many_thr,
+                     few_thr)
 
 
 def parse_args(argv=None):

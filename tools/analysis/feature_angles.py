@@ -116,14 +116,10 @@ def summarize(features, labels, counts, weights=None, many_thr=100, few_thr=20) 
 
 
 def analyze(cfg_path, ckpt, cfg_options=None, many_thr=100, few_thr=20) -> dict:
-    cfg = _analysis.load_config(cfg_path, cfg_options)
-    model = _analysis.build_model(cfg, ckpt)
-    loader = _analysis.test_loader(cfg)
-    counts = _analysis.train_counts(loader)
-    run = _analysis.run_test_split(model, loader, features=True)
-    fc = getattr(getattr(model, 'head', None), 'fc', None)
+    run = _analysis.evaluate_checkpoint(cfg_path, ckpt, cfg_options, features=True)
+    fc = getattr(getattr(run['model'], 'head', None), 'fc', None)
     weights = None if fc is None else fc.weight.detach().double().numpy()
-    return summarize(run['features'], run['labels'], counts, weights, many_thr, few_thr)
+    return summarize(run['features'], run['labels'], run['counts'], weights, many_thr, few_thr)
 
 
 def plot(results: Dict[str, dict], out: str, formats=('png', )):

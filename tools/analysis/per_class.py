@@ -107,17 +107,13 @@ def read_curves(work_dir: str) -> Optional[dict]:
 def evaluate(cfg_path: str, ckpt: str, cfg_options=None, many_thr=None, few_thr=None) -> dict:
     """The per-class JSON that ``ShotAccuracy`` writes for the checkpoint on the test split
     (thresholds: the given ones, else the config's, see :func:`_analysis.shot_thresholds`)."""
-    cfg = _analysis.load_config(cfg_path, cfg_options)
-    many_thr, few_thr = _analysis.shot_thresholds(cfg, many_thr, few_thr)
-    model = _analysis.build_model(cfg, ckpt)
-    loader = _analysis.test_loader(cfg)
-    counts = _analysis.train_counts(loader)
-    run = _analysis.run_test_split(model, loader)
+    run = _analysis.evaluate_checkpoint(cfg_path, ckpt, cfg_options)
+    many_thr, few_thr = _analysis.shot_thresholds(run['cfg'], many_thr, few_thr)
     with tempfile.TemporaryDirectory() as tmp:
         path = osp.join(tmp, 'per_class.json')
-        metric = ShotAccuracy(many_thr, few_thr, class_counts=counts.tolist(), per_class=True,
-                              dump_per_class=path)
-        metric.dataset_meta = loader.dataset.metainfo
+        metric = ShotAccuracy(many_thr, few_thr, class_counts=run['counts'].tolist(),
+                              per_class=True, dump_per_class=path)
+        metric.dataset_meta = run['loader'].dataset.metainfo
         metric.process(None, [dict(gt_label=int(g), pred_label=int(p))
                               for g, p in zip(run['labels'], run['preds'])])
         metric.compute_metrics(metric.results)
