@@ -1,3 +1,4 @@
 # Each module registers its classes into mmpretrain.registry.HOOKS.
 from .difficulty_net_hook import DifficultyNetHook  # noqa: F401
 from .long_tail_loss_hook import LongTailLossHook  # noqa: F401
+from .train_diagnostics_hook import TrainDiagnosticsHook  # noqa: F401
