@@ -4,8 +4,9 @@ Unit tests check each formula; this checks that the formulas *train*. Each metho
 ResNet (depth 8) with MMEngine's runner, exactly as ``tools/train.py`` would, on a real
 Fashion-MNIST-LT subset (300 ... 3 images per class, IF 100, 740 images) for 12 epochs
 (144 iterations, 4 epochs of warm-up, so stateful losses such as GHM-CWAP go through 11
-epoch-end updates), then predicts a balanced test subset (100 per class). A model that predicts one class for more than
-80 % of the balanced test set has collapsed; the training loss must stay finite.
+epoch-end updates), then predicts a balanced test subset (100 per class). A model that predicts
+one class for more than 80 % of the balanced test set has collapsed; the training loss must stay
+finite.
 """
 import copy
 import json
