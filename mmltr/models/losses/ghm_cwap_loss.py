@@ -52,6 +52,10 @@ class GHMCWAPLoss(CountAwareLoss):
         intra_norm (str): How the intra-category weights are normalised: 'batch' (default,
             per class within each batch), 'epoch' (over the previous epoch's histogram) or
             'none' (Eq. 1 as written). See design choice 5.
+        momentum (float, optional): With ``intra_norm='batch'``, take the intra weights' region
+            densities from a per-iteration running average of each class's share per region
+            (GHM-C's momentum) instead of the previous epoch's histogram. None (default): the
+            previous epoch's histogram. See design choice 5.
         aura (str): The width rule of AURA: 'log_e' (default, ``1/log(e + v)``) or 'log' (the
             paper's ``1/log(v)``, with v clamped to ``e^0.01`` where it is not finite and
             positive). See design choice 3.
@@ -117,6 +121,14 @@ class GHMCWAPLoss(CountAwareLoss):
          samples weigh several times more than tail samples (e.g. 36-41 vs 4-5 on a CIFAR-100-LT
          IF100 histogram): the opposite of a long-tail correction. For ablation only.
 
+       ``momentum=μ`` (with ``'batch'``): the densities follow the current distribution of g
+       instead of the previous epoch's. Each training batch's share of a class's samples per
+       region (global batch under DDP: one ``all_reduce`` of C·N numbers) updates a running
+       share ``ρ_c ← μ·ρ_c + (1-μ)·share_c`` for the classes in the batch (others unchanged, as
+       GHM-C updates only the bins that received samples); the raw weight is
+       ``(ρ_{c,i}/d_{c,i})^(-α)`` (S_c and N cancel in the normalisation). At each epoch end ``ρ``
+       restarts from the epoch's shares on the new regions.
+
        The clamp to ``max_weight`` is applied last (after the normalisation, without
        renormalising). A class with no sample in the previous epoch gets W = 1.
     6. *Inter margins.* ``M_{m,n} = γ·min(0, log S_n - log S_m)`` (0 for n = m), with S clamped to
@@ -165,6 +177,7 @@ class GHMCWAPLoss(CountAwareLoss):
                  max_weight: Optional[float] = 10.0,
                  intra_norm: str = 'batch',
                  aura: str = 'log_e',
+                 momentum: Optional[float] = None,
                  class_counts: CountsLike = None,
                  fine_bins: int = 600,
                  min_width: Optional[float] = None,
@@ -184,6 +197,10 @@ class GHMCWAPLoss(CountAwareLoss):
         if intra_norm not in INTRA_NORMS:
             raise ValueError(f'GHMCWAPLoss: intra_norm must be one of {INTRA_NORMS}, got '
                              f'{intra_norm!r}.')
+        if momentum is not None and not (0 <= momentum < 1 and intra_norm == 'batch'):
+            raise ValueError(f'GHMCWAPLoss: momentum must be in [0, 1) and needs '
+                             f"intra_norm='batch', got momentum={momentum}, "
+                             f'intra_norm={intra_norm!r}.')
         if aura not in AURA_RULES:
             raise ValueError(f'GHMCWAPLoss: aura must be one of {AURA_RULES}, got {aura!r}.')
         if max_weight is not None and not max_weight > 0:
@@ -209,6 +226,7 @@ class GHMCWAPLoss(CountAwareLoss):
         self.max_weight = None if max_weight is None else float(max_weight)
         self.intra_norm = intra_norm
         self.aura = aura
+        self.momentum = None if momentum is None else float(momentum)
 
         C, N, Fb = num_classes, bins, fine_bins
         self.register_buffer('edge_idx', self._uniform_edges().repeat(C, 1))  # (C, N+1) int64
@@ -217,6 +235,7 @@ class GHMCWAPLoss(CountAwareLoss):
         self.register_buffer('region_values', torch.zeros(C, N))  # v = counts / (N·d)
         self.register_buffer('weight_table', torch.ones(C, N))  # W_{c,i}
         self.register_buffer('eff_num', torch.zeros(C))  # S_c from the histogram
+        self.register_buffer('density', torch.zeros(C, N))  # momentum: share of a class per region
         self.register_buffer('has_hist', torch.tensor(False))
         self.register_buffer('num_updates', torch.tensor(0, dtype=torch.int64))
         self._hist_ready = False  # python mirror of has_hist (no device sync per forward)
@@ -294,7 +313,10 @@ class GHMCWAPLoss(CountAwareLoss):
                 edges = self.edge_idx[label]  # (B, N+1)
                 region = torch.searchsorted(edges, fine.unsqueeze(1), right=True).squeeze(1) - 1
                 region = region.clamp_(0, self.bins - 1)
-                sample_w = self.weight_table[label, region]
+                if self.momentum is not None and self.training:
+                    sample_w = self._momentum_weights(label, region)
+                else:
+                    sample_w = self.weight_table[label, region]
                 if self.intra_norm == 'batch':
                     sample_w = self._normalise_in_batch(sample_w, label)
                 if self.max_weight is not None and self.intra_norm != 'epoch':
@@ -305,6 +327,22 @@ class GHMCWAPLoss(CountAwareLoss):
         loss = ce if sample_w is None else ce * sample_w
         return self.loss_weight * reduce_class_weighted(
             loss, label, weight=weight, reduction=reduction, avg_factor=avg_factor)
+
+    def _momentum_weights(self, label: torch.Tensor, region: torch.Tensor) -> torch.Tensor:
+        """Raw intra weights from the per-iteration density (design choice 5, ``momentum``)."""
+        counts = torch.zeros_like(self.density)
+        counts.index_put_((label, region), torch.ones_like(region, dtype=counts.dtype),
+                          accumulate=True)
+        if dist.get_world_size() > 1:
+            dist.all_reduce(counts, op='sum')  # the global batch
+        n = counts.sum(dim=1, keepdim=True)
+        share = counts / n.clamp_min(1)
+        fresh = self.density.sum(dim=1, keepdim=True) == 0
+        smoothed = torch.where(fresh, share,
+                               self.momentum * self.density + (1 - self.momentum) * share)
+        self.density.copy_(torch.where(n > 0, smoothed, self.density))
+        widths = (self.edge_idx.diff(dim=1).float() / self.fine_bins)[label, region]
+        return (self.density[label, region] / widths).pow(-self.alpha)
 
     def _normalise_in_batch(self, raw: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
         """Scale each class's weights so they sum to its sample count in the (global) batch."""
@@ -364,6 +402,7 @@ class GHMCWAPLoss(CountAwareLoss):
             weights = torch.where(n > 0, raw, torch.ones_like(raw))
 
         self.edge_idx.copy_(edges)
+        self.density.copy_(counts / n.clamp_min(1))  # momentum restarts from the epoch's shares
         self.region_counts.copy_(counts)
         self.region_values.copy_(values)
         self.weight_table.copy_(weights)
@@ -385,5 +424,5 @@ class GHMCWAPLoss(CountAwareLoss):
                 f'gamma={self.gamma}, adaptive_bins={self.adaptive_bins}, '
                 f'use_intra={self.use_intra}, use_inter={self.use_inter}, '
                 f'max_weight={self.max_weight}, intra_norm={self.intra_norm!r}, '
-                f'aura={self.aura!r}, fine_bins={self.fine_bins}, '
+                f'aura={self.aura!r}, momentum={self.momentum}, fine_bins={self.fine_bins}, '
                 f'min_width={self.min_fine}/{self.fine_bins}')

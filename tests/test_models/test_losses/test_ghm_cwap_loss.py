@@ -183,6 +183,32 @@ def test_hand_computed_batch_normalised_and_literal_weights(intra_norm):
     torch.testing.assert_close(out, torch.tensor([w * c for w, c in zip(expected_w, ce)]))
 
 
+def test_momentum_density_and_weights_by_hand():
+    mu = 0.75
+    loss = GHMCWAPLoss(2, bins=N, fine_bins=FB, alpha=ALPHA, gamma=0.0, class_counts=[1, 1],
+                       momentum=mu, max_weight=None)
+    feed(loss, G0 + G1, [0] * len(G0) + [1])
+    loss.on_train_epoch_end()
+    e0 = hand_new_edges([5, 1, 1])
+    c0 = hand_tables([int(g * FB) for g in G0], e0)[0]
+    share0 = [c / sum(c0) for c in c0]  # the epoch's shares start the running density
+    torch.testing.assert_close(loss.density[0], torch.tensor(share0))
+    for gs in ([0.02, 0.03, 0.9], [0.02, 0.5, 0.6, 0.7]):  # class-0 batches (regions by e0)
+        regions = [max(i for i in range(N) if e0[i] <= int(g * FB)) for g in gs]
+        batch = [regions.count(i) / len(gs) for i in range(N)]
+        share0 = [mu * d + (1 - mu) * b for d, b in zip(share0, batch)]
+        raw = [(share0[r] / ((e0[r + 1] - e0[r]) / FB)) ** -ALPHA for r in regions]
+        expected = [len(gs) * r / sum(raw) for r in raw]
+        out = feed_none(loss, gs, [0] * len(gs))
+        torch.testing.assert_close(loss.density[0], torch.tensor(share0))
+        torch.testing.assert_close(loss.last_sample_weights, torch.tensor(expected))
+        torch.testing.assert_close(out, torch.tensor([w * -math.log(1 - g)
+                                                      for w, g in zip(expected, gs)]))
+    assert loss.density[1].tolist() == [0.0, 1.0, 0.0]  # class 1 absent: unchanged
+    with pytest.raises(ValueError, match="momentum must be in"):
+        GHMCWAPLoss(2, momentum=0.75, intra_norm='epoch')
+
+
 def test_batch_weights_clamped_after_normalisation():
     loss = GHMCWAPLoss(2, bins=N, fine_bins=FB, class_counts=[1, 1], use_inter=False,
                        max_weight=2.0).train()
@@ -472,7 +498,8 @@ def _batches(num_classes=6, n_batches=8, bs=24):
     return out
 
 
-_STATE_KEYS = ('edge_idx', 'region_counts', 'region_values', 'weight_table', 'eff_num')
+_STATE_KEYS = ('edge_idx', 'region_counts', 'region_values', 'weight_table', 'eff_num',
+               'density')
 _COUNTS = [30, 20, 12, 8, 4, 2]
 
 
@@ -487,7 +514,7 @@ def _ddp_epochs(loss, batches, rank, world, epochs=2):
     return result
 
 
-def _ddp_worker(rank, world, port, out_dir, intra_norm):
+def _ddp_worker(rank, world, port, out_dir, options):
     import torch.distributed as tdist
     # A forked child must not enter OpenMP: the parent's thread pool does not exist here, and
     # libgomp can wait for it forever (seen when the parent ran parallel ops just before forking).
@@ -495,22 +522,22 @@ def _ddp_worker(rank, world, port, out_dir, intra_norm):
     tdist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank,
                              world_size=world)
     try:
-        loss = GHMCWAPLoss(6, bins=10, fine_bins=200, class_counts=_COUNTS, intra_norm=intra_norm)
+        loss = GHMCWAPLoss(6, bins=10, fine_bins=200, class_counts=_COUNTS, **options)
         torch.save(_ddp_epochs(loss, _batches(), rank, world), osp.join(out_dir, f'rank{rank}.pth'))
     finally:
         tdist.destroy_process_group()
 
 
-@pytest.mark.parametrize('intra_norm', ['batch', 'epoch'])
-def test_two_process_gloo_matches_single_process(tmp_path, free_port, intra_norm):
+@pytest.mark.parametrize('options', [dict(), dict(intra_norm='epoch'), dict(momentum=0.75)])
+def test_two_process_gloo_matches_single_process(tmp_path, free_port, options):
     """2 processes with half of each global batch = 1 process with the whole batch: the same
     histograms, regions and tables, and the same per-sample losses (the in-batch normalisation
     sums the classes' weights over both ranks)."""
     # fork: the children inherit the imported modules (spawn re-imports torch/mmpretrain: slow)
-    mp.start_processes(_ddp_worker, args=(2, free_port, str(tmp_path), intra_norm), nprocs=2,
+    mp.start_processes(_ddp_worker, args=(2, free_port, str(tmp_path), options), nprocs=2,
                        join=True, start_method='fork')
-    single = _ddp_epochs(GHMCWAPLoss(6, bins=10, fine_bins=200, class_counts=_COUNTS,
-                                     intra_norm=intra_norm), _batches(), 0, 1)
+    single = _ddp_epochs(GHMCWAPLoss(6, bins=10, fine_bins=200, class_counts=_COUNTS, **options),
+                         _batches(), 0, 1)
     ranks = [torch.load(tmp_path / f'rank{r}.pth') for r in range(2)]
     for epoch in range(2):
         ref_state, ref_losses = single[epoch]
