@@ -1,13 +1,16 @@
 """Shared test helpers: a free TCP port, a fake runner for hooks, tiny on-disk datasets.
 
 Each helper is a fixture (``free_port``, ``fake_runner``, ``fake_cifar``, ``image_tree``,
-``synthetic_images``, ``tiny_cifar_config``) so tests anywhere below ``tests/`` use one copy.
+``synthetic_images``, ``tiny_cifar_config``, ``fashion_mnist``) so tests anywhere below
+``tests/`` use one copy.
 The data writers produce the exact on-disk formats mmltr reads (official CIFAR python pickles,
 ``<split>/<class>/NNNN.<ext>`` image trees).
 """
+import gzip
 import os
 import os.path as osp
 import pickle
+import shutil
 import socket
 import types
 
@@ -320,3 +323,64 @@ def load_config(path: str):
 def config_loader():
     """:func:`load_config`: a repo config (absolute, or relative to the repo root), cached."""
     return load_config
+
+
+def missing_data(name: str, reason: str):
+    """Skip a test whose real dataset ``name`` is not on this machine, or fail it when
+    ``MMLTR_REQUIRE_DATA`` (comma-separated names) lists it: CI's ``.ci/run`` installs
+    Fashion-MNIST and sets ``MMLTR_REQUIRE_DATA=fashion-mnist``, so those tests cannot silently
+    not run there."""
+    if name in os.environ.get('MMLTR_REQUIRE_DATA', '').split(','):
+        pytest.fail(f'{reason} (MMLTR_REQUIRE_DATA lists {name})')
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope='session')
+def fashion_mnist(tmp_path_factory):
+    """The real Fashion-MNIST idx files: data/fashion-mnist (what the quickstart prepares), else
+    Debian's dataset-fashion-mnist package, un-gzipped into a temporary folder."""
+    prepared = osp.join(ROOT, 'data', 'fashion-mnist')
+    if osp.exists(osp.join(prepared, 'train-labels-idx1-ubyte')):
+        return prepared
+    debian = '/usr/share/datasets/fashion-mnist'
+    if not osp.exists(osp.join(debian, 'train-labels-idx1-ubyte.gz')):
+        missing_data('fashion-mnist', 'Fashion-MNIST is in neither data/fashion-mnist nor the '
+                     'Debian package dataset-fashion-mnist')
+    root = tmp_path_factory.mktemp('fashion_mnist')
+    for name in os.listdir(debian):  # mmpretrain reads the un-gzipped idx files
+        if name.endswith('.gz'):
+            with gzip.open(osp.join(debian, name)) as src, open(root / name[:-3], 'wb') as dst:
+                shutil.copyfileobj(src, dst)
+    return str(root)
+
+
+def _read_idx(path):
+    opener = gzip.open if path.endswith('.gz') else open
+    with opener(path, 'rb') as f:
+        data = f.read()
+    ndim = data[3]
+    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], 'big') for i in range(ndim)]
+    return np.frombuffer(data, np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+
+def _write_idx(path, array):
+    with open(path, 'wb') as f:
+        f.write(bytes([0, 0, 8, array.ndim]))
+        for n in array.shape:
+            f.write(int(n).to_bytes(4, 'big'))
+        f.write(np.ascontiguousarray(array, np.uint8).tobytes())
+
+
+@pytest.fixture(scope='session')
+def fashion_mnist_subset(fashion_mnist, tmp_path_factory):
+    """A balanced slice of the real Fashion-MNIST in its own idx files: the first 300 training
+    and 100 test images of every class (file order), so ``FashionMNIST`` loads it instantly."""
+    root = tmp_path_factory.mktemp('fashion_mnist_subset')
+    for split, prefix, per_class in (('train', 'train', 300), ('test', 't10k', 100)):
+        images = _read_idx(osp.join(fashion_mnist, f'{prefix}-images-idx3-ubyte'))
+        labels = _read_idx(osp.join(fashion_mnist, f'{prefix}-labels-idx1-ubyte'))
+        keep = np.sort(np.concatenate([np.flatnonzero(labels == c)[:per_class]
+                                       for c in range(10)]))
+        _write_idx(str(root / f'{prefix}-images-idx3-ubyte'), images[keep])
+        _write_idx(str(root / f'{prefix}-labels-idx1-ubyte'), labels[keep])
+    return str(root)

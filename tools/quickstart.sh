@@ -7,10 +7,6 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 PY=${PYTHON:-python3}
 bash tools/setup_env.sh
-if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
-    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    $SUDO apt-get install -y dataset-fashion-mnist || { $SUDO apt-get update && $SUDO apt-get install -y dataset-fashion-mnist; }
-fi
-"$PY" tools/dataset_converters/prepare_fashion_mnist.py --dst data/fashion-mnist
+bash tools/install_fashion_mnist.sh
 CONFIG=${CONFIG:-configs/quickstart/dbm-bs_resnet32_1xb64_fashion-mnist-lt-if500.py}
 "$PY" tools/train.py "$CONFIG" --work-dir work_dirs/quickstart "$@"

@@ -1,13 +1,12 @@
 """LongTailedDataset: the CIFAR-LT protocol over any labelled dataset (here MMPretrain's
 ``CustomDataset`` over ``<split>/<class>/NNNN.png`` trees, the layout of the JPEG CIFAR-10 copy,
 written from the same images as official-format pickles so the two paths can be compared)."""
-import gzip
 import os
 import os.path as osp
-import shutil
 
 import numpy as np
 import pytest
+from conftest import missing_data
 from mmpretrain.datasets import CIFAR10, CustomDataset
 from mmpretrain.datasets.categories import CIFAR10_CATEGORIES
 from mmpretrain.registry import DATASETS
@@ -178,25 +177,6 @@ def test_long_tailed_dataset_bad_inputs(small_cifar10):
         LongTailedDataset(dataset=dict(type='CIFAR10LT', data_root=osp.join(tree, 'nowhere')))
 
 
-@pytest.fixture(scope='module')
-def fashion_mnist(tmp_path_factory):
-    """The real Fashion-MNIST idx files: data/fashion-mnist (what the quickstart prepares), else
-    Debian's dataset-fashion-mnist package, un-gzipped into a temporary folder."""
-    prepared = osp.join(ROOT, 'data', 'fashion-mnist')
-    if osp.exists(osp.join(prepared, 'train-labels-idx1-ubyte')):
-        return prepared
-    debian = '/usr/share/datasets/fashion-mnist'
-    if not osp.exists(osp.join(debian, 'train-labels-idx1-ubyte.gz')):
-        pytest.skip('Fashion-MNIST is in neither data/fashion-mnist nor the Debian package '
-                    'dataset-fashion-mnist')
-    root = tmp_path_factory.mktemp('fashion_mnist')
-    for name in os.listdir(debian):  # mmpretrain reads the un-gzipped idx files
-        if name.endswith('.gz'):
-            with gzip.open(osp.join(debian, name)) as src, open(root / name[:-3], 'wb') as dst:
-                shutil.copyfileobj(src, dst)
-    return str(root)
-
-
 @pytest.mark.filterwarnings('ignore::DeprecationWarning')  # mmpretrain's MNIST, once per image
 def test_long_tailed_fashion_mnist(fashion_mnist):
     train = dict(type='FashionMNIST', data_root=fashion_mnist, split='train', download=False,
@@ -212,9 +192,6 @@ def test_long_tailed_fashion_mnist(fashion_mnist):
 JPEG_TREE = os.environ.get('MMLTR_CIFAR10_JPEG', osp.join(ROOT, 'data', 'cifar10-jpeg'))
 
 
-@pytest.mark.skipif(not osp.isdir(osp.join(JPEG_TREE, 'train')),
-                    reason='the JPEG CIFAR-10 tree is not in data/cifar10-jpeg '
-                    '(see configs/_base_/datasets/cifar10_lt_jpeg.py)')
 def test_real_cifar10_jpeg_tree_selects_official_lt_subset():
     """``CustomDataset`` over the real JPEG CIFAR-10 ``train/`` tree + ``LongTailedDataset``
     picks, per class, the files numbered like the images the official CIFAR-10-LT (IF100) keeps.
@@ -223,6 +200,9 @@ def test_real_cifar10_jpeg_tree_selects_official_lt_subset():
     per-class positions: class c keeps positions ``perm_c[:n_c]`` with ``perm_c`` the c-th
     sequential ``RandomState(0).shuffle`` of ``arange(5000)``. Only file names are read.
     """
+    if not osp.isdir(osp.join(JPEG_TREE, 'train')):
+        missing_data('cifar10-jpeg',
+                     'the JPEG CIFAR-10 tree is not in data/cifar10-jpeg (or MMLTR_CIFAR10_JPEG)')
     lt = LongTailedDataset(dataset=_tree_cfg(JPEG_TREE, 'train'), imbalance_factor=100)
     assert lt.metainfo['classes'] == tuple(CIFAR10_CATEGORIES)
     assert list(lt.metainfo['class_counts']) == C10_IF100

@@ -2,3 +2,4 @@
 from .difficulty_net_hook import DifficultyNetHook  # noqa: F401
 from .long_tail_loss_hook import LongTailLossHook  # noqa: F401
 from .per_class_accuracy_hook import PerClassAccuracyHook  # noqa: F401
+from .train_diagnostics_hook import TrainDiagnosticsHook  # noqa: F401

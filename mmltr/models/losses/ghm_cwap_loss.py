@@ -18,6 +18,11 @@ from .utils import CountsLike, check_hard_labels, reduce_class_weighted
 
 # Effective sizes are clamped to this before taking logs (a class with no samples has S_c = 0).
 _MIN_EFF_NUM = 1e-12
+# How the intra-category weights are normalised (design choice 5) and the AURA width rule (3).
+INTRA_NORMS = ('batch', 'epoch', 'none')
+AURA_RULES = ('log_e', 'log')
+# The literal AURA rule 1/log(v) is infinite or negative for v <= 1: v is clamped to e^0.01 first.
+_MIN_LOG_V = 0.01
 
 
 @MODELS.register_module()
@@ -44,6 +49,16 @@ class GHMCWAPLoss(CountAwareLoss):
         use_intra (bool): Apply the intra-category weights W.
         use_inter (bool): Apply the inter-category margins M.
         max_weight (float, optional): Upper clamp of W (None: no clamp). Defaults to 10.
+        intra_norm (str): How the intra-category weights are normalised: 'batch' (default,
+            per class within each batch), 'epoch' (over the previous epoch's histogram) or
+            'none' (Eq. 1 as written). See design choice 5.
+        momentum (float, optional): With ``intra_norm='batch'``, take the intra weights' region
+            densities from a per-iteration running average of each class's share per region
+            (GHM-C's momentum) instead of the previous epoch's histogram. None (default): the
+            previous epoch's histogram. See design choice 5.
+        aura (str): The width rule of AURA: 'log_e' (default, ``1/log(e + v)``) or 'log' (the
+            paper's ``1/log(v)``, with v clamped to ``e^0.01`` where it is not finite and
+            positive). See design choice 3.
         class_counts (list[int], optional): Training images per class (for S before the first
             histogram exists). Filled from the training set by ``LongTailLossHook`` when omitted.
         fine_bins (int): Resolution F of the fine per-class histogram; a multiple of ``bins``.
@@ -68,28 +83,54 @@ class GHMCWAPLoss(CountAwareLoss):
        ``v = counts / (N·d)`` is computed once at the epoch end, not per sample.
     3. *Width update (AURA), at the epoch end.* From ``v`` on the regions used during the epoch:
        ``d̃_i ∝ 1/log(e + v_i)`` (safe for ``v_i ≤ 1`` and empty regions, decreasing in v),
-       normalised to sum 1; then each region gets the floor of ``m`` fine bins and the remaining
-       ``F - N·m`` fine bins are shared in proportion to ``d̃`` by rounding the cumulative sum, i.e.
-       ``d_i = (m + ΔR_i)/F`` with ``R = round((F - N·m)·cumsum(d̃))``. Widths sum to exactly 1,
-       never go below ``m/F``, and dense regions get narrower. As in Algorithm 1 the widths are
-       reassigned *by region index* (new region i gets its width from old region i's v_i), so
-       one update can misplace a wide region next to a dense one; iterated over epochs the
-       partition settles with narrow regions where samples are dense (tested). A class with no
-       sample in the epoch gets uniform widths (all v = 0). ``adaptive_bins=False`` keeps the
-       uniform regions.
+       normalised to sum 1 (``aura='log'``: Algorithm 1's literal ``1/log(v_i)``, which is infinite
+       or negative for ``v_i ≤ 1``, so ``log v`` is clamped to ≥ 0.01 there: such a region gets up
+       to 100× the width of a region with ``v = e``); then each region gets the floor of ``m`` fine
+       bins and the remaining ``F - N·m`` fine bins are shared in proportion to ``d̃`` by rounding
+       the cumulative sum, i.e. ``d_i = (m + ΔR_i)/F`` with ``R = round((F - N·m)·cumsum(d̃))``.
+       Widths sum to exactly 1, never go below ``m/F``, and dense regions get narrower. As in
+       Algorithm 1 the widths are reassigned *by region index* (new region i gets its width from old
+       region i's v_i), so one update can misplace a wide region next to a dense one; iterated over
+       epochs the partition settles with narrow regions where samples are dense (tested). A class
+       with no sample in the epoch gets uniform widths (all v = 0). ``adaptive_bins=False`` keeps
+       the uniform regions.
     4. *Next epoch's histogram.* The epoch's fine histogram is re-binned into the *new* regions:
        ``v_{c,i} = count_{c,i}/(N·d_{c,i})``; weights and S for the next epoch come from this
        complete histogram on the regions that the next epoch uses. The fine histogram is then
        reset (Algorithm 1's "reset v").
-    5. *Intra weights.* ``S_c = Σ_i v_{c,i}^α`` (empty regions contribute 0), raw weight
-       ``S_c / v_{c,i}^α``. A region that was empty in the previous epoch is treated as holding
-       one sample (``v = 1/(N·d)``), so a sample landing there gets a finite weight. The weights
-       are renormalised per class over the **previous epoch's histogram** (in count terms,
-       ``Σ_i count_{c,i}·W_{c,i} / Σ_i count_{c,i} = 1``): pure redistribution inside a class,
-       stable even when a tail class has one sample in a batch (normalising over the batch would
-       make a lone sample's weight 1 always). Hence S_c cancels in W; inter-class balance is left
-       to the margins. The clamp to ``max_weight`` is applied after the normalisation (no
-       renormalisation after clamping). A class with no sample in the previous epoch gets W = 1.
+    5. *Intra weights.* Eq. 1, ``W_{c,i} = S_c / v_{c,i}^α``, from the previous epoch's
+       histogram on the current regions. A region that was empty in the previous epoch is
+       treated as holding one sample (``v = 1/(N·d)``), so a sample landing there gets a finite
+       weight. How the weights are normalised is ``intra_norm``:
+
+       * ``'batch'`` (default): in every batch, each class's weights are scaled to sum to the
+         number of its samples in the batch (under DDP the global batch: one ``all_reduce`` of
+         2·C numbers per iteration, so 2 processes equal 1 process with the same global batch).
+         This is GHM-C's normalisation (by the number of valid samples) applied per category:
+         weights only redistribute the loss among a class's samples of the batch, S_c cancels,
+         the loss and gradient scale stay those of cross-entropy, and inter-class balance is
+         left to the margins. A class with a single sample in the batch gets weight 1.
+       * ``'epoch'``: normalised once per class over the previous epoch's histogram
+         (``Σ_i count_{c,i}·W_{c,i} / Σ_i count_{c,i} = 1``). Kept for ablation; it **does not
+         train**: the weights of an epoch are fitted to the previous epoch's distribution of g,
+         and as soon as the model changes the sum of the weights in a batch drifts from the
+         batch size (measured on Fashion-MNIST-LT: 2.4× the batch size on average, up to 6×,
+         gradient norms 36× those of CE), which moves more samples into the sparse, heavily
+         weighted regions, until the model predicts one class.
+       * ``'none'``: Eq. 1 as written, unnormalised. S_c grows with the class size, so head
+         samples weigh several times more than tail samples (e.g. 36-41 vs 4-5 on a CIFAR-100-LT
+         IF100 histogram): the opposite of a long-tail correction. For ablation only.
+
+       ``momentum=μ`` (with ``'batch'``): the densities follow the current distribution of g
+       instead of the previous epoch's. Each training batch's share of a class's samples per
+       region (global batch under DDP: one ``all_reduce`` of C·N numbers) updates a running
+       share ``ρ_c ← μ·ρ_c + (1-μ)·share_c`` for the classes in the batch (others unchanged, as
+       GHM-C updates only the bins that received samples); the raw weight is
+       ``(ρ_{c,i}/d_{c,i})^(-α)`` (S_c and N cancel in the normalisation). At each epoch end ``ρ``
+       restarts from the epoch's shares on the new regions.
+
+       The clamp to ``max_weight`` is applied last (after the normalisation, without
+       renormalising). A class with no sample in the previous epoch gets W = 1.
     6. *Inter margins.* ``M_{m,n} = γ·min(0, log S_n - log S_m)`` (0 for n = m), with S clamped to
        ``≥ 1e-12`` before the log so empty classes give large but finite negative margins on
        their own logit (which only relieves them of pressure from other classes' samples).
@@ -134,6 +175,9 @@ class GHMCWAPLoss(CountAwareLoss):
                  use_intra: bool = True,
                  use_inter: bool = True,
                  max_weight: Optional[float] = 10.0,
+                 intra_norm: str = 'batch',
+                 aura: str = 'log_e',
+                 momentum: Optional[float] = None,
                  class_counts: CountsLike = None,
                  fine_bins: int = 600,
                  min_width: Optional[float] = None,
@@ -150,6 +194,15 @@ class GHMCWAPLoss(CountAwareLoss):
             raise ValueError(f'GHMCWAPLoss: alpha must be > 0, got {alpha}.')
         if gamma < 0:
             raise ValueError(f'GHMCWAPLoss: gamma must be >= 0, got {gamma}.')
+        if intra_norm not in INTRA_NORMS:
+            raise ValueError(f'GHMCWAPLoss: intra_norm must be one of {INTRA_NORMS}, got '
+                             f'{intra_norm!r}.')
+        if momentum is not None and not (0 <= momentum < 1 and intra_norm == 'batch'):
+            raise ValueError(f'GHMCWAPLoss: momentum must be in [0, 1) and needs '
+                             f"intra_norm='batch', got momentum={momentum}, "
+                             f'intra_norm={intra_norm!r}.')
+        if aura not in AURA_RULES:
+            raise ValueError(f'GHMCWAPLoss: aura must be one of {AURA_RULES}, got {aura!r}.')
         if max_weight is not None and not max_weight > 0:
             raise ValueError(f'GHMCWAPLoss: max_weight must be > 0 or None, got {max_weight}.')
         num_classes, bins, fine_bins = int(num_classes), int(bins), int(fine_bins)
@@ -171,6 +224,9 @@ class GHMCWAPLoss(CountAwareLoss):
         self.use_intra = bool(use_intra)
         self.use_inter = bool(use_inter)
         self.max_weight = None if max_weight is None else float(max_weight)
+        self.intra_norm = intra_norm
+        self.aura = aura
+        self.momentum = None if momentum is None else float(momentum)
 
         C, N, Fb = num_classes, bins, fine_bins
         self.register_buffer('edge_idx', self._uniform_edges().repeat(C, 1))  # (C, N+1) int64
@@ -179,9 +235,11 @@ class GHMCWAPLoss(CountAwareLoss):
         self.register_buffer('region_values', torch.zeros(C, N))  # v = counts / (N·d)
         self.register_buffer('weight_table', torch.ones(C, N))  # W_{c,i}
         self.register_buffer('eff_num', torch.zeros(C))  # S_c from the histogram
+        self.register_buffer('density', torch.zeros(C, N))  # momentum: share of a class per region
         self.register_buffer('has_hist', torch.tensor(False))
         self.register_buffer('num_updates', torch.tensor(0, dtype=torch.int64))
         self._hist_ready = False  # python mirror of has_hist (no device sync per forward)
+        self.last_sample_weights: Optional[torch.Tensor] = None  # for TrainDiagnosticsHook
         if class_counts is not None:
             self.set_class_counts(class_counts)
 
@@ -208,7 +266,10 @@ class GHMCWAPLoss(CountAwareLoss):
     def _reassign_widths(self, values: torch.Tensor) -> torch.Tensor:
         """New integer edges (C, N+1) from v on the old regions: d ∝ 1/log(e + v), floored."""
         C, N = values.shape
-        inv = 1.0 / torch.log(values.double().clamp_min(0) + math.e)
+        if self.aura == 'log_e':
+            inv = 1.0 / torch.log(values.double().clamp_min(0) + math.e)
+        else:  # the paper's literal 1/log(v), made finite where v <= e^0.01
+            inv = 1.0 / torch.log(values.double()).clamp_min(_MIN_LOG_V)
         share = inv / inv.sum(dim=1, keepdim=True)
         free = self.fine_bins - N * self.min_fine
         cum = torch.round(share.cumsum(dim=1) * free).clamp_(0, free)
@@ -252,11 +313,45 @@ class GHMCWAPLoss(CountAwareLoss):
                 edges = self.edge_idx[label]  # (B, N+1)
                 region = torch.searchsorted(edges, fine.unsqueeze(1), right=True).squeeze(1) - 1
                 region = region.clamp_(0, self.bins - 1)
-                sample_w = self.weight_table[label, region]
+                if self.momentum is not None and self.training:
+                    sample_w = self._momentum_weights(label, region)
+                else:
+                    sample_w = self.weight_table[label, region]
+                if self.intra_norm == 'batch':
+                    sample_w = self._normalise_in_batch(sample_w, label)
+                if self.max_weight is not None and self.intra_norm != 'epoch':
+                    sample_w = sample_w.clamp(max=self.max_weight)
 
+        if self.training:
+            self.last_sample_weights = sample_w
         loss = ce if sample_w is None else ce * sample_w
         return self.loss_weight * reduce_class_weighted(
             loss, label, weight=weight, reduction=reduction, avg_factor=avg_factor)
+
+    def _momentum_weights(self, label: torch.Tensor, region: torch.Tensor) -> torch.Tensor:
+        """Raw intra weights from the per-iteration density (design choice 5, ``momentum``)."""
+        counts = torch.zeros_like(self.density)
+        counts.index_put_((label, region), torch.ones_like(region, dtype=counts.dtype),
+                          accumulate=True)
+        if dist.get_world_size() > 1:
+            dist.all_reduce(counts, op='sum')  # the global batch
+        n = counts.sum(dim=1, keepdim=True)
+        share = counts / n.clamp_min(1)
+        fresh = self.density.sum(dim=1, keepdim=True) == 0
+        smoothed = torch.where(fresh, share,
+                               self.momentum * self.density + (1 - self.momentum) * share)
+        self.density.copy_(torch.where(n > 0, smoothed, self.density))
+        widths = (self.edge_idx.diff(dim=1).float() / self.fine_bins)[label, region]
+        return (self.density[label, region] / widths).pow(-self.alpha)
+
+    def _normalise_in_batch(self, raw: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
+        """Scale each class's weights so they sum to its sample count in the (global) batch."""
+        sums = raw.new_zeros(2, self.num_classes, dtype=torch.float64)
+        sums[0].index_add_(0, label, raw.double())
+        sums[1].index_add_(0, label, torch.ones_like(raw, dtype=torch.float64))
+        if self.training and dist.get_world_size() > 1:
+            dist.all_reduce(sums, op='sum')  # the batch is the global batch under DDP
+        return (raw.double() * (sums[1] / sums[0].clamp_min(1e-300))[label]).to(raw.dtype)
 
     # -- epoch boundary -----------------------------------------------------------------------
     def set_epoch(self, epoch: int) -> None:
@@ -295,15 +390,19 @@ class GHMCWAPLoss(CountAwareLoss):
         powed = torch.where(occupied, values.pow(self.alpha), torch.zeros_like(values))
         eff_num = powed.sum(dim=1)  # S_c
         v_query = torch.where(occupied, values, 1.0 / (N * widths))  # empty region: one sample
-        raw = eff_num.unsqueeze(1) / v_query.pow(self.alpha)  # S_c / v^α
+        raw = eff_num.unsqueeze(1) / v_query.pow(self.alpha)  # S_c / v^α (Eq. 1)
         n = counts.sum(dim=1, keepdim=True)
-        mean_raw = (counts * raw).sum(dim=1, keepdim=True) / n.clamp_min(1)
-        seen = (n > 0) & (mean_raw > 0)
-        weights = torch.where(seen, raw / mean_raw.clamp_min(1e-300), torch.ones_like(raw))
-        if self.max_weight is not None:
-            weights = weights.clamp(max=self.max_weight)
+        if self.intra_norm == 'epoch':
+            mean_raw = (counts * raw).sum(dim=1, keepdim=True) / n.clamp_min(1)
+            seen = (n > 0) & (mean_raw > 0)
+            weights = torch.where(seen, raw / mean_raw.clamp_min(1e-300), torch.ones_like(raw))
+            if self.max_weight is not None:
+                weights = weights.clamp(max=self.max_weight)
+        else:  # 'none' uses Eq. 1 as it is, 'batch' normalises it in each batch (forward)
+            weights = torch.where(n > 0, raw, torch.ones_like(raw))
 
         self.edge_idx.copy_(edges)
+        self.density.copy_(counts / n.clamp_min(1))  # momentum restarts from the epoch's shares
         self.region_counts.copy_(counts)
         self.region_values.copy_(values)
         self.weight_table.copy_(weights)
@@ -324,5 +423,6 @@ class GHMCWAPLoss(CountAwareLoss):
         return (f'num_classes={self.num_classes}, bins={self.bins}, alpha={self.alpha}, '
                 f'gamma={self.gamma}, adaptive_bins={self.adaptive_bins}, '
                 f'use_intra={self.use_intra}, use_inter={self.use_inter}, '
-                f'max_weight={self.max_weight}, fine_bins={self.fine_bins}, '
+                f'max_weight={self.max_weight}, intra_norm={self.intra_norm!r}, '
+                f'aura={self.aura!r}, momentum={self.momentum}, fine_bins={self.fine_bins}, '
                 f'min_width={self.min_fine}/{self.fine_bins}')

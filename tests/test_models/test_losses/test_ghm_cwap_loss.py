@@ -22,6 +22,12 @@ def logits_for_g(g, label, num_classes=2):
     return z
 
 
+def feed_none(loss, gs, labels):
+    """Per-sample losses of samples with prescribed g (two classes, margins zero)."""
+    z = torch.tensor([logits_for_g(g, y) for g, y in zip(gs, labels)])
+    return loss(z, torch.tensor(labels), reduction_override='none')
+
+
 def feed(loss, gs, labels):
     """One forward of samples with prescribed g (two classes, margins zero)."""
     z = torch.tensor([logits_for_g(g, y) for g, y in zip(gs, labels)])
@@ -57,9 +63,13 @@ G1 = [0.51]  # class 1 -> fine bin 15
 ALPHA, GAMMA, N, FB = 0.9, 0.8, 3, 30
 
 
-def hand_new_edges(v):
-    """d ∝ 1/log(e+v), m=1 fine bin per region, the rest shared by the rounded cumulative sum."""
-    inv = [1.0 / math.log(E + x) for x in v]
+def hand_new_edges(v, rule='log_e'):
+    """d ∝ 1/log(e+v) (or the literal 1/log v, log v clamped to >= 0.01), m=1 fine bin per
+    region, the rest shared by the rounded cumulative sum."""
+    if rule == 'log_e':
+        inv = [1.0 / math.log(E + x) for x in v]
+    else:
+        inv = [1.0 / max(math.log(x) if x > 0 else -math.inf, 0.01) for x in v]
     share = [x / sum(inv) for x in inv]
     free, acc, cum = FB - N * 1, 0.0, [0]
     for s in share:
@@ -82,8 +92,17 @@ def hand_tables(fine_bins_of_samples, edges):
     return counts, v, S, W
 
 
+def hand_raw(fine_bins_of_samples, edges):
+    """Eq. 1 as written, W = S_c / v^alpha (an empty region counts as one sample)."""
+    counts, v, S, _ = hand_tables(fine_bins_of_samples, edges)
+    widths = [(edges[i + 1] - edges[i]) / FB for i in range(N)]
+    return [S / (x if c > 0 else 1.0 / (N * d)) ** ALPHA for x, c, d in zip(v, counts, widths)]
+
+
 def test_hand_computed_regions_weights_and_margins():
-    loss = GHMCWAPLoss(2, bins=N, fine_bins=FB, alpha=ALPHA, gamma=GAMMA, class_counts=[1, 1])
+    # intra_norm='epoch': the weights are normalised over the previous epoch's histogram
+    loss = GHMCWAPLoss(2, bins=N, fine_bins=FB, alpha=ALPHA, gamma=GAMMA, class_counts=[1, 1],
+                       intra_norm='epoch')
     loss.train()
     # equal counts -> S_0 = S_1 -> zero margins in the first epoch, so g is exactly as prescribed
     feed(loss, G0 + G1, [0] * len(G0) + [1])
@@ -138,6 +157,80 @@ def test_hand_computed_regions_weights_and_margins():
     mean = loss(z, y, avg_factor=len(samples))
     torch.testing.assert_close(mean, torch.tensor(sum(expected) / len(expected)), rtol=1e-5,
                                atol=1e-6)
+
+
+@pytest.mark.parametrize('intra_norm', ['batch', 'none'])
+def test_hand_computed_batch_normalised_and_literal_weights(intra_norm):
+    loss = GHMCWAPLoss(2, bins=N, fine_bins=FB, alpha=ALPHA, gamma=0.0, class_counts=[1, 1],
+                       intra_norm=intra_norm, max_weight=None)
+    loss.train()
+    feed(loss, G0 + G1, [0] * len(G0) + [1])
+    loss.on_train_epoch_end()
+    e0, e1 = hand_new_edges([5, 1, 1]), hand_new_edges([0, 1, 0])
+    raw0, raw1 = hand_raw([int(g * FB) for g in G0], e0), hand_raw([15], e1)
+    # next batch: class 0 in regions 0, 0, 2 (fine bins 0, 0, 27), class 1 in region 1 (12)
+    gs, ys = [0.02, 0.03, 0.9, 0.4], [0, 0, 0, 1]
+    raw = [raw0[0], raw0[0], raw0[2], raw1[1]]
+    if intra_norm == 'batch':  # each class's weights sum to its count in the batch
+        scale0 = 3 / (2 * raw0[0] + raw0[2])
+        expected_w = [raw[0] * scale0, raw[1] * scale0, raw[2] * scale0, 1.0]
+        assert abs(sum(expected_w[:3]) - 3) < 1e-12
+    else:  # Eq. 1 as written: head-heavy, unnormalised
+        expected_w = raw
+    out = feed_none(loss, gs, ys)
+    torch.testing.assert_close(loss.last_sample_weights, torch.tensor(expected_w))
+    ce = [-math.log(1 - g) for g in gs]
+    torch.testing.assert_close(out, torch.tensor([w * c for w, c in zip(expected_w, ce)]))
+
+
+def test_momentum_density_and_weights_by_hand():
+    mu = 0.75
+    loss = GHMCWAPLoss(2, bins=N, fine_bins=FB, alpha=ALPHA, gamma=0.0, class_counts=[1, 1],
+                       momentum=mu, max_weight=None)
+    feed(loss, G0 + G1, [0] * len(G0) + [1])
+    loss.on_train_epoch_end()
+    e0 = hand_new_edges([5, 1, 1])
+    c0 = hand_tables([int(g * FB) for g in G0], e0)[0]
+    share0 = [c / sum(c0) for c in c0]  # the epoch's shares start the running density
+    torch.testing.assert_close(loss.density[0], torch.tensor(share0))
+    for gs in ([0.02, 0.03, 0.9], [0.02, 0.5, 0.6, 0.7]):  # class-0 batches (regions by e0)
+        regions = [max(i for i in range(N) if e0[i] <= int(g * FB)) for g in gs]
+        batch = [regions.count(i) / len(gs) for i in range(N)]
+        share0 = [mu * d + (1 - mu) * b for d, b in zip(share0, batch)]
+        raw = [(share0[r] / ((e0[r + 1] - e0[r]) / FB)) ** -ALPHA for r in regions]
+        expected = [len(gs) * r / sum(raw) for r in raw]
+        out = feed_none(loss, gs, [0] * len(gs))
+        torch.testing.assert_close(loss.density[0], torch.tensor(share0))
+        torch.testing.assert_close(loss.last_sample_weights, torch.tensor(expected))
+        torch.testing.assert_close(out, torch.tensor([w * -math.log(1 - g)
+                                                      for w, g in zip(expected, gs)]))
+    assert loss.density[1].tolist() == [0.0, 1.0, 0.0]  # class 1 absent: unchanged
+    with pytest.raises(ValueError, match="momentum must be in"):
+        GHMCWAPLoss(2, momentum=0.75, intra_norm='epoch')
+
+
+def test_batch_weights_clamped_after_normalisation():
+    loss = GHMCWAPLoss(2, bins=N, fine_bins=FB, class_counts=[1, 1], use_inter=False,
+                       max_weight=2.0).train()
+    feed(loss, [0.01] * 20 + [0.95], [0] * 21)
+    loss.on_train_epoch_end()
+    feed(loss, [0.01] * 20 + [0.95], [0] * 21)
+    w = loss.last_sample_weights
+    assert w.max() == 2.0 and w.sum() < 21  # the rare hard sample hit the clamp
+    # without the clamp the weights of the class sum to its count
+    loss.max_weight = None
+    feed(loss, [0.01] * 20 + [0.95], [0] * 21)
+    torch.testing.assert_close(loss.last_sample_weights.sum(), torch.tensor(21.0))
+
+
+def test_literal_aura_rule():
+    loss = GHMCWAPLoss(2, bins=N, fine_bins=FB, class_counts=[1, 1], aura='log')
+    feed(loss, G0 + G1, [0] * len(G0) + [1])
+    loss.on_train_epoch_end()
+    # v = [5, 1, 1]: log 1 = 0 -> clamped to 0.01, so the two sparse regions take almost all
+    e0, e1 = hand_new_edges([5, 1, 1], 'log'), hand_new_edges([0, 1, 0], 'log')
+    assert e0 == [0, 1, 16, 30] and e1 == [0, 10, 20, 30]
+    assert loss.edge_idx.tolist() == [e0, e1]
 
 
 def test_first_epoch_margins_from_class_counts():
@@ -405,20 +498,23 @@ def _batches(num_classes=6, n_batches=8, bs=24):
     return out
 
 
-_STATE_KEYS = ('edge_idx', 'region_counts', 'region_values', 'weight_table', 'eff_num')
+_STATE_KEYS = ('edge_idx', 'region_counts', 'region_values', 'weight_table', 'eff_num',
+               'density')
 _COUNTS = [30, 20, 12, 8, 4, 2]
 
 
 def _ddp_epochs(loss, batches, rank, world, epochs=2):
+    """Each step's global batch is one of ``batches``; rank r takes rows r::world of it."""
     result = []
     for _ in range(epochs):
-        losses = [loss(z, y, avg_factor=len(y)).detach() for z, y in batches[rank::world]]
+        losses = [loss(z[rank::world], y[rank::world], reduction_override='none').detach()
+                  for z, y in batches]
         loss.on_train_epoch_end()
         result.append(({k: getattr(loss, k).clone() for k in _STATE_KEYS}, losses))
     return result
 
 
-def _ddp_worker(rank, world, port, out_dir):
+def _ddp_worker(rank, world, port, out_dir, options):
     import torch.distributed as tdist
     # A forked child must not enter OpenMP: the parent's thread pool does not exist here, and
     # libgomp can wait for it forever (seen when the parent ran parallel ops just before forking).
@@ -426,17 +522,21 @@ def _ddp_worker(rank, world, port, out_dir):
     tdist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank,
                              world_size=world)
     try:
-        loss = GHMCWAPLoss(6, bins=10, fine_bins=200, class_counts=_COUNTS)
+        loss = GHMCWAPLoss(6, bins=10, fine_bins=200, class_counts=_COUNTS, **options)
         torch.save(_ddp_epochs(loss, _batches(), rank, world), osp.join(out_dir, f'rank{rank}.pth'))
     finally:
         tdist.destroy_process_group()
 
 
-def test_two_process_gloo_matches_single_process(tmp_path, free_port):
+@pytest.mark.parametrize('options', [dict(), dict(intra_norm='epoch'), dict(momentum=0.75)])
+def test_two_process_gloo_matches_single_process(tmp_path, free_port, options):
+    """2 processes with half of each global batch = 1 process with the whole batch: the same
+    histograms, regions and tables, and the same per-sample losses (the in-batch normalisation
+    sums the classes' weights over both ranks)."""
     # fork: the children inherit the imported modules (spawn re-imports torch/mmpretrain: slow)
-    mp.start_processes(_ddp_worker, args=(2, free_port, str(tmp_path)), nprocs=2, join=True,
-                       start_method='fork')
-    single = _ddp_epochs(GHMCWAPLoss(6, bins=10, fine_bins=200, class_counts=_COUNTS),
+    mp.start_processes(_ddp_worker, args=(2, free_port, str(tmp_path), options), nprocs=2,
+                       join=True, start_method='fork')
+    single = _ddp_epochs(GHMCWAPLoss(6, bins=10, fine_bins=200, class_counts=_COUNTS, **options),
                          _batches(), 0, 1)
     ranks = [torch.load(tmp_path / f'rank{r}.pth') for r in range(2)]
     for epoch in range(2):
@@ -446,5 +546,5 @@ def test_two_process_gloo_matches_single_process(tmp_path, free_port):
             state, losses = res[epoch]
             for k in _STATE_KEYS:
                 assert torch.equal(state[k], ref_state[k]), (epoch, rank, k)
-            # identical state -> each rank's batch losses equal the 1-process ones
-            assert all(torch.equal(a, b) for a, b in zip(losses, ref_losses[rank::2]))
+            for a, b in zip(losses, ref_losses):
+                torch.testing.assert_close(a, b[rank::2], rtol=1e-6, atol=0)
