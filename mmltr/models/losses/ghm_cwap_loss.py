@@ -4,7 +4,6 @@ Zhang et al., Solving the long-tailed problem via intra- and inter-category bala
 https://arxiv.org/abs/2204.09234. The paper has no public code; this is the reference implementation
 of mmltr, and every choice the paper leaves open is listed in :class:`GHMCWAPLoss`'s docstring.
 """
-import math
 from typing import Optional
 
 import torch
@@ -14,15 +13,13 @@ from mmengine.logging import print_log
 from mmpretrain.registry import MODELS
 
 from .count_aware_loss import CountAwareLoss
+from .ghm_regions import AURA_RULES, aura_edges, rebin_counts
 from .utils import CountsLike, check_hard_labels, reduce_class_weighted
 
 # Effective sizes are clamped to this before taking logs (a class with no samples has S_c = 0).
 _MIN_EFF_NUM = 1e-12
-# How the intra-category weights are normalised (design choice 5) and the AURA width rule (3).
+# How the intra-category weights are normalised (design choice 5).
 INTRA_NORMS = ('batch', 'epoch', 'none')
-AURA_RULES = ('log_e', 'log')
-# The literal AURA rule 1/log(v) is infinite or negative for v <= 1: v is clamped to e^0.01 first.
-_MIN_LOG_V = 0.01
 
 
 @MODELS.register_module()
@@ -258,27 +255,6 @@ class GHMCWAPLoss(CountAwareLoss):
         """Region edges in [0, 1] (C, N+1), float64."""
         return self.edge_idx.double() / self.fine_bins
 
-    def _rebin(self, cum: torch.Tensor, edge_idx: torch.Tensor) -> torch.Tensor:
-        """Counts per region from the zero-prefixed cumulative fine histogram (C, F+1)."""
-        at = cum.gather(1, edge_idx)
-        return at[:, 1:] - at[:, :-1]
-
-    def _reassign_widths(self, values: torch.Tensor) -> torch.Tensor:
-        """New integer edges (C, N+1) from v on the old regions: d ∝ 1/log(e + v), floored."""
-        C, N = values.shape
-        if self.aura == 'log_e':
-            inv = 1.0 / torch.log(values.double().clamp_min(0) + math.e)
-        else:  # the paper's literal 1/log(v), made finite where v <= e^0.01
-            inv = 1.0 / torch.log(values.double()).clamp_min(_MIN_LOG_V)
-        share = inv / inv.sum(dim=1, keepdim=True)
-        free = self.fine_bins - N * self.min_fine
-        cum = torch.round(share.cumsum(dim=1) * free).clamp_(0, free)
-        cum[:, -1] = free
-        cum = torch.cummax(cum, dim=1).values.long()
-        zeros = cum.new_zeros(C, 1)
-        offsets = torch.arange(N + 1, device=cum.device, dtype=torch.int64) * self.min_fine
-        return torch.cat([zeros, cum], dim=1) + offsets
-
     def _log_eff_num(self, cls_score: torch.Tensor) -> torch.Tensor:
         if self._hist_ready:
             s = self.eff_num.double()
@@ -379,11 +355,11 @@ class GHMCWAPLoss(CountAwareLoss):
 
         edges = self.edge_idx
         if self.adaptive_bins:
-            old_counts = self._rebin(cum, edges)
+            old_counts = rebin_counts(cum, edges)
             old_values = old_counts / (N * self.widths.to(old_counts))
-            edges = self._reassign_widths(old_values)
+            edges = aura_edges(old_values, self.fine_bins, self.min_fine, self.aura)
 
-        counts = self._rebin(cum, edges)
+        counts = rebin_counts(cum, edges)
         widths = edges.diff(dim=1).double() / self.fine_bins
         values = counts / (N * widths)
         occupied = counts > 0
