@@ -220,6 +220,7 @@ class LongTailedDataset(LongTailProtocolMixin, SelectionWrapper):
         if isinstance(dataset, dict) and 'split' in dataset:
             train_cfg = copy.deepcopy(dataset)
             train_cfg.update(split='train', pipeline=[])
+            train_cfg.pop('indices', None)  # a subset of the evaluation split, not of the train
             if 'test_mode' in train_cfg:
                 train_cfg['test_mode'] = False
             return train_cfg

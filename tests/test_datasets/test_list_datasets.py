@@ -160,3 +160,11 @@ def test_list_dataset_bad_inputs(tmp_path):
     (tmp_path / 'empty.txt').write_text('\n')
     with pytest.raises(ValueError, match='no samples'):
         PlacesLT(data_root=str(tmp_path), ann_file='empty.txt')
+
+
+def test_duplicated_lines_warn_with_count_and_first(tmp_path):
+    ann = tmp_path / 'train.txt'
+    ann.write_text('a/1.jpg 0\nb/2.jpg 1\na/1.jpg 0\nb/2.jpg 1\nb/2.jpg 1\nc/3.jpg 1\n')
+    with pytest.warns(UserWarning, match=r"3 duplicated line\(s\) \(the first: 'a/1.jpg'\)"):
+        ds = LTListDataset(data_root=str(tmp_path), ann_file='train.txt', num_classes=2)
+    assert ds.metainfo['class_counts'] == (2, 4)  # still counted as listed

@@ -125,6 +125,11 @@ class GHMCWAPLoss(CountAwareLoss):
         C×N tables.
     """
 
+    #: The histograms are per-rank until ``on_train_epoch_end`` sums them: DDP must not
+    #: broadcast rank 0's buffers over them (``LongTailLossHook`` refuses
+    #: ``broadcast_buffers=True``).
+    rank_local_buffers = True
+
     def __init__(self,
                  num_classes: int,
                  bins: int = 30,

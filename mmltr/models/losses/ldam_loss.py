@@ -107,6 +107,10 @@ class LDAMLoss(CountAwareLoss):
         if class_counts is not None:
             self.set_class_counts(class_counts)
 
+    @property
+    def uses_epochs(self) -> bool:
+        return self.beta is not None and self.drw_epoch not in (None, 0)
+
     def _derive(self) -> dict:
         counts = self.class_counts
         return dict(

@@ -1,10 +1,13 @@
 """LongTailLossHook: fills class counts only when training, checks eval counts, drives epochs."""
 import numpy as np
 import pytest
+import torch
 import torch.nn as nn
+from mmengine.runner import IterBasedTrainLoop
+from mmpretrain.registry import MODELS
 
 from mmltr.engine.hooks import LongTailLossHook
-from mmltr.models.losses import CountAwareLoss
+from mmltr.models.losses import CountAwareLoss, DBMLoss, GHMCWAPLoss, LDAMLoss
 
 
 class _Stateful(nn.Module):
@@ -75,3 +78,80 @@ def test_epoch_protocol(fake_runner):
     assert runner.model[0].epoch == 4
     assert runner.model[1].epochs == [4] and runner.model[1].ends == 1
     assert np.isscalar(runner.model[0].epoch)
+
+
+@pytest.mark.parametrize('loss', ['DBMLoss', 'LDAMLoss'])
+def test_margin_loss_on_a_linear_head_is_refused(loss, fake_runner):
+    head = MODELS.build(dict(type='LinearClsHead', num_classes=3, in_channels=4,
+                             loss=dict(type=loss)))
+    for training in (True, False):
+        with pytest.raises(ValueError, match=f"{loss} expects raw cosines.*CosineClsHead"):
+            LongTailLossHook().before_run(fake_runner(nn.Sequential(head), training=training))
+    cosine = MODELS.build(dict(type='CosineClsHead', num_classes=3, in_channels=4,
+                               loss=dict(type=loss)))
+    runner = fake_runner(nn.Sequential(cosine))
+    LongTailLossHook().before_run(runner)
+    assert cosine.loss_module.class_counts.tolist() == [50, 20, 5]
+
+
+def test_loaded_checkpoint_counts_give_way_to_the_training_set(fake_runner):
+    runner = fake_runner(_model(), counts=[50, 20, 5])
+    hook = LongTailLossHook()
+    hook.before_run(runner)
+    loss = runner.model[0]
+    # load_from runs between before_run and before_train
+    loss.load_state_dict(dict(class_counts=torch.tensor([9., 9., 9.], dtype=torch.float64)))
+    assert loss.class_counts.tolist() == [9, 9, 9]
+    hook.before_train(runner)
+    assert loss.class_counts.tolist() == [50, 20, 5]
+    assert 'checkpoint gave CountAwareLoss the class counts [9, 9, 9]' in runner.logger.last
+    # same counts (a resume): nothing changed, nothing logged
+    logged = len(runner.logger.messages)
+    hook.before_train(runner)
+    assert len(runner.logger.messages) == logged
+
+
+def test_loaded_counts_give_way_to_the_config_counts(fake_runner):
+    loss = DBMLoss(class_counts=[7, 8, 9])
+    runner = fake_runner(nn.Sequential(loss), counts=[50, 20, 5])
+    hook = LongTailLossHook()
+    hook.before_run(runner)
+    loss.load_state_dict(dict(class_counts=torch.tensor([1., 2., 3.], dtype=torch.float64)))
+    hook.before_train(runner)
+    assert loss.class_counts.tolist() == [7, 8, 9]
+    torch.testing.assert_close(loss.class_margins, DBMLoss(class_counts=[7, 8, 9]).class_margins)
+
+
+@pytest.mark.parametrize('loss,refused', [
+    (lambda: GHMCWAPLoss(num_classes=3), True),
+    (lambda: DBMLoss(base='drw'), True),
+    (lambda: LDAMLoss(drw_epoch=160), True),
+    (lambda: DBMLoss(base='ce'), False),
+    (lambda: LDAMLoss(), False),
+    (lambda: LDAMLoss(drw_epoch=0), False),
+])
+def test_iteration_based_loop_refused_for_epoch_state(loss, refused, fake_runner):
+    runner = fake_runner(nn.Sequential(loss()))
+    runner._train_loop = IterBasedTrainLoop.__new__(IterBasedTrainLoop)
+    if refused:
+        with pytest.raises(ValueError, match='IterBasedTrainLoop.*by_epoch=True'):
+            LongTailLossHook().before_run(runner)
+    else:
+        LongTailLossHook().before_run(runner)
+
+
+class _DDP(nn.Sequential):
+    """Stands in for a DDP wrapper: only ``broadcast_buffers`` matters here."""
+
+    def __init__(self, *modules, broadcast_buffers):
+        super().__init__(*modules)
+        self.broadcast_buffers = broadcast_buffers
+
+
+def test_broadcast_buffers_refused_for_rank_local_statistics(fake_runner):
+    runner = fake_runner(_DDP(GHMCWAPLoss(num_classes=3), broadcast_buffers=True))
+    with pytest.raises(ValueError, match='GHMCWAPLoss.*broadcast_buffers=False'):
+        LongTailLossHook().before_run(runner)
+    LongTailLossHook().before_run(fake_runner(_DDP(GHMCWAPLoss(num_classes=3),
+                                                   broadcast_buffers=False)))
+    LongTailLossHook().before_run(fake_runner(_DDP(DBMLoss(), broadcast_buffers=True)))
