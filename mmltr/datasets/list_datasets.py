@@ -20,7 +20,7 @@ from mmpretrain.datasets import BaseDataset
 from mmpretrain.datasets.categories import IMAGENET_CATEGORIES
 from mmpretrain.registry import DATASETS
 
-from .utils import GtLabelsArrayMixin
+from .utils import GtLabelsArrayMixin, load_naming_file
 
 _FORMAT = '"relative/path.jpg <integer label>"'
 
@@ -169,6 +169,10 @@ class LTListDataset(GtLabelsArrayMixin, BaseDataset):
         prefix = self.img_prefix
         return [{'img_path': backend.join_path(prefix, path), 'gt_label': int(label)}
                 for path, label in zip(paths, labels.tolist())]
+
+    def prepare_data(self, idx: int):
+        return load_naming_file(super().prepare_data, idx,
+                                lambda i: self.get_data_info(i).get('img_path'))
 
     def extra_repr(self) -> List[str]:
         body = [f'Annotation file: \t{self.ann_file}']

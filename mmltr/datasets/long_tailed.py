@@ -10,7 +10,7 @@ from mmpretrain.registry import DATASETS
 
 from ..utils import check_class_counts
 from .imbalance import LongTailProtocolMixin
-from .utils import build_dataset
+from .utils import build_dataset, load_naming_file
 
 
 def dataset_labels(dataset) -> np.ndarray:
@@ -115,7 +115,8 @@ class SelectionWrapper:
             print_log('Please call `full_init` method manually to accelerate the speed.',
                       logger='current', level=logging.WARNING)
             self.full_init()
-        return self.dataset[self._get_ori_dataset_idx(idx)]
+        return load_naming_file(self.dataset.__getitem__, self._get_ori_dataset_idx(idx),
+                                lambda i: self.dataset.get_data_info(i).get('img_path'))
 
     @force_full_init
     def __len__(self) -> int:

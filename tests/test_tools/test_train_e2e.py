@@ -135,6 +135,10 @@ def test_lt_stats_tool(tmp_path, data_root):
     many = sum(n > 100 for n in counts)
     few = sum(n < 20 for n in counts)
     assert f'few (< 20): {few} classes' in out and f'many (> 100): {many} classes' in out
+    # --split test: the test split's own images, grouped by the training counts
+    out = _run([sys.executable, 'tools/analysis/lt_stats.py', cfg, '--split', 'test'], tmp_path)
+    assert f'images: {N_TEST * 10}' in out and f'{sum(counts)} training images' in out
+    assert f'few (< 20): {few} classes' in out and f'many (> 100): {many} classes' in out
 
 
 def test_dist_train_difficulty_net_two_processes(tmp_path, data_root, free_port):

@@ -18,8 +18,11 @@ class LongTailLossHook(Hook):
       must declare ``outputs = 'cosine'`` (``CosineClsHead``), else a ``ValueError``.
     * ``before_run`` (training only, before weights are loaded or resumed):
 
-      - checks that the val/test datasets' ``metainfo['class_counts']`` (used by ``ShotAccuracy``
-        for the many/medium/few split) equal the training set's counts;
+      - checks that each head's ``num_classes`` is the training set's number of classes;
+      - hands the training set's counts to the val/test metrics that take them
+        (``set_train_class_counts``, ``ShotAccuracy``'s many/medium/few split), so the
+        imbalance factor is set in one place (the training set); a val/test dataset carrying
+        other counts gets a logged note;
       - a module whose ``needs_class_counts`` is true gets ``set_class_counts(counts)``, with
         ``counts`` taken from the training dataset's ``metainfo['class_counts']`` (or a bincount
         of its labels). Counts given explicitly in a loss config are left untouched;
@@ -67,7 +70,8 @@ class LongTailLossHook(Hook):
             return
         self._check_training_setup(runner, modules)
         counts: np.ndarray = get_class_counts(runner.train_dataloader.dataset)
-        self._check_eval_counts(runner, counts)
+        self._check_num_classes(modules, counts)
+        self._share_counts(runner, counts)
         count_aware = [m for m in modules if callable(getattr(m, 'set_class_counts', None))]
         targets = [m for m in count_aware if getattr(m, 'needs_class_counts', False)]
         for module in targets:
@@ -129,20 +133,40 @@ class LongTailLossHook(Hook):
                     'broadcast_buffers=False) (the default).')
 
     @staticmethod
-    def _check_eval_counts(runner, counts: np.ndarray) -> None:
+    def _check_num_classes(modules, counts: np.ndarray) -> None:
+        for head in modules:
+            num_classes = getattr(head, 'num_classes', None)
+            if getattr(head, 'loss_module', None) is None or not isinstance(num_classes, int):
+                continue
+            if num_classes != len(counts):
+                raise ValueError(
+                    f'{type(head).__name__} has num_classes={num_classes} but the training '
+                    f'dataset has {len(counts)} classes: set model.head.num_classes='
+                    f'{len(counts)} (and data_preprocessor.num_classes).')
+
+    @staticmethod
+    def _share_counts(runner, counts: np.ndarray) -> None:
+        """Hand the training counts to the val/test metrics (``set_train_class_counts``)."""
         for name in ('val', 'test'):
             loop = getattr(runner, f'_{name}_loop', None)
             if loop is None or isinstance(loop, dict):
-                continue  # not built (yet): nothing to compare
+                continue  # not built (yet): the metrics get the counts from their dataset
             meta = getattr(loop.dataloader.dataset, 'metainfo', None) or {}
-            if meta.get('class_counts') is None:
-                continue
-            other = np.asarray(meta['class_counts'], dtype=np.int64)
-            if other.shape != counts.shape or (other != counts).any():
+            own = meta.get('class_counts')
+            if own is not None and len(own) != len(counts):
                 raise ValueError(
-                    f'The {name} dataset carries training class counts {other.tolist()} but the '
-                    f'training dataset has {counts.tolist()}: set the same imbalance factor '
-                    f'(imbalance_factor, imb_type, seed) on the train, val and test datasets.')
+                    f'The {name} dataset has {len(own)} classes but the training dataset has '
+                    f'{len(counts)}: use the same dataset (classes) for training and {name}.')
+            metrics = getattr(getattr(loop, 'evaluator', None), 'metrics', None) or []
+            takers = [m for m in metrics if callable(getattr(m, 'set_train_class_counts', None))]
+            for metric in takers:
+                metric.set_train_class_counts(counts.tolist())
+            if takers and own is not None and tuple(own) != tuple(counts.tolist()):
+                runner.logger.info(
+                    f'LongTailLossHook: the {name} dataset carries the training class counts '
+                    f'{list(own)} (from its own imbalance_factor); '
+                    f'{", ".join(sorted({type(m).__name__ for m in takers}))} uses the training '
+                    f"set's {counts.tolist()} instead.")
 
     def before_train_epoch(self, runner) -> None:
         self._call_each(runner, 'set_epoch', runner.epoch)

@@ -14,6 +14,7 @@ from .utils import (
     CountsLike,
     check_cosine_scores,
     check_hard_labels,
+    check_numbers,
     check_reweighting,
     class_balanced_weights,
     drw_active,
@@ -137,6 +138,8 @@ class DBMLoss(CountAwareLoss):
                  weighted_mean: bool = True,
                  eps: float = 1e-7,
                  num_classes: Optional[int] = None) -> None:
+        check_numbers('DBMLoss', K=K, tau=tau, scale=scale, lambda_inst=lambda_inst, eps=eps,
+                      loss_weight=loss_weight)
         if base not in BASES:
             raise ValueError(f'DBMLoss: base must be one of {BASES}, got {base!r}.')
         if float(K) < 0 or float(scale) <= 0 or float(lambda_inst) < 0:

@@ -1,4 +1,6 @@
 """LongTailLossHook: fills class counts only when training, checks eval counts, drives epochs."""
+import types
+
 import numpy as np
 import pytest
 import torch
@@ -7,6 +9,7 @@ from mmengine.runner import IterBasedTrainLoop
 from mmpretrain.registry import MODELS
 
 from mmltr.engine.hooks import LongTailLossHook
+from mmltr.evaluation.metrics import ShotAccuracy
 from mmltr.models.losses import CountAwareLoss, DBMLoss, GHMCWAPLoss, LDAMLoss
 
 
@@ -58,16 +61,55 @@ def test_explicit_counts_are_kept(fake_runner):
     assert runner.model[0].class_counts.tolist() == [7, 8, 9]
 
 
-def test_eval_split_with_other_counts_is_an_error(fake_runner):
+def _with_metric(runner, name, **kwargs):
+    metric = ShotAccuracy(**kwargs)
+    loop = getattr(runner, f'_{name}_loop')
+    loop.evaluator = types.SimpleNamespace(metrics=[metric])
+    metric.dataset_meta = loop.dataloader.dataset.metainfo
+    return metric
+
+
+def test_eval_metrics_take_the_training_counts(fake_runner):
+    # the val split was built with another imbalance factor: the metric follows the training set
     runner = fake_runner(_model(), counts=[50, 20, 5], val_counts=[50, 20, 6])
-    with pytest.raises(ValueError, match='same imbalance factor'):
-        LongTailLossHook().before_run(runner)
-    agreeing = fake_runner(_model(), counts=[50, 20, 5], val_counts=[50, 20, 5],
-                           test_counts=[50, 20, 5])
-    LongTailLossHook().before_run(agreeing)
-    assert agreeing.model[0].class_counts.tolist() == [50, 20, 5]
-    with pytest.raises(ValueError, match='The test dataset'):
-        LongTailLossHook().before_run(fake_runner(_model(), test_counts=[1, 2, 3]))
+    metric = _with_metric(runner, 'val', many_thr=40, few_thr=6)
+    assert metric._resolve_counts().tolist() == [50, 20, 6]
+    LongTailLossHook().before_run(runner)
+    assert metric._resolve_counts().tolist() == [50, 20, 5]
+    assert any('the val dataset carries the training class counts [50, 20, 6]' in m
+               for m in runner.logger.messages)
+    # an explicit class_counts argument still wins
+    runner = fake_runner(_model(), counts=[50, 20, 5], test_counts=[50, 20, 5])
+    explicit = _with_metric(runner, 'test', class_counts=[1, 2, 3])
+    LongTailLossHook().before_run(runner)
+    assert explicit._resolve_counts().tolist() == [1, 2, 3]
+    with pytest.raises(ValueError, match='The test dataset has 4 classes but the training dataset '
+                       'has 3'):
+        LongTailLossHook().before_run(fake_runner(_model(), test_counts=[1, 2, 3, 4]))
+
+
+@pytest.mark.parametrize('num_classes', [2, 5])
+def test_head_num_classes_checked_before_training(num_classes, fake_runner):
+    head = MODELS.build(dict(type='LinearClsHead', num_classes=num_classes, in_channels=4))
+    with pytest.raises(ValueError, match=f'LinearClsHead has num_classes={num_classes} but the '
+                       'training dataset has 3 classes'):
+        LongTailLossHook().before_run(fake_runner(nn.Sequential(head), counts=[50, 20, 5]))
+
+
+def test_train_imbalance_factor_set_in_one_place(tmp_path, fake_cifar, tiny_cifar_config):
+    """``--cfg-options train_dataloader.dataset.imbalance_factor=...`` alone changes the groups."""
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+    fake_cifar(str(tmp_path / 'data'), 10, per_class=20, test_per_class=2)
+    cfg = Config.fromfile(tiny_cifar_config(str(tmp_path / 'data'), str(tmp_path / 'work'),
+                                            max_epochs=1, fast=False))
+    cfg.merge_from_dict({'train_dataloader.dataset.imbalance_factor': 4})
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    train_counts = list(runner.train_dataloader.dataset.metainfo['class_counts'])
+    assert train_counts == [20, 17, 14, 12, 10, 9, 7, 6, 5, 5]  # IF 4, not the val split's 10
+    metric = runner.val_evaluator.metrics[0]
+    assert metric._resolve_counts().tolist() == train_counts
 
 
 def test_epoch_protocol(fake_runner):
