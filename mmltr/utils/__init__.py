@@ -4,11 +4,13 @@ from .setup_env import (
     load_tool_config,
     parse_launcher_args,
     parse_tool_args,
+    set_default_dataloader_cfg,
     set_work_dir,
     setup_distributed_without_gpu,
 )
 
 __all__ = [
     'build_runner', 'check_class_counts', 'load_tool_config', 'parse_launcher_args',
-    'parse_tool_args', 'set_work_dir', 'setup_distributed_without_gpu', 'unwrap_model'
+    'parse_tool_args', 'set_default_dataloader_cfg', 'set_work_dir',
+    'setup_distributed_without_gpu', 'unwrap_model'
 ]

@@ -1,10 +1,12 @@
 """Run-time environment helpers used by mmltr's tools."""
 import os
 import os.path as osp
+from copy import deepcopy
+from typing import Optional
 
 import torch
 import torch.distributed as torch_dist
-from mmengine.config import Config, DictAction
+from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.runner import Runner
 from mmpretrain.registry import RUNNERS
 
@@ -12,11 +14,13 @@ from mmpretrain.registry import RUNNERS
 def parse_tool_args(parser, argv=None, work_dir_help: str = 'the dir to save logs and models',
                     cfg_options_example: str = 'train_dataloader.dataset.imbalance_factor=50'):
     """Add the flags MMPretrain's ``tools/train.py`` and ``tools/test.py`` share to ``parser``
-    and parse ``argv``: ``--work-dir``, ``--cfg-options k=v ...``, ``--no-pin-memory`` and
-    :func:`parse_launcher_args`' ``--launcher``/``--local_rank``."""
+    and parse ``argv``: ``--work-dir``, ``--cfg-options k=v ...`` (lists as ``key="[a,b]"`` or
+    ``key=a,b``, no white space), ``--no-pin-memory`` and :func:`parse_launcher_args`'
+    ``--launcher``/``--local_rank``."""
     parser.add_argument('--work-dir', help=work_dir_help)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help=f'override config settings, e.g. {cfg_options_example}')
+                        help=f'override config settings, e.g. {cfg_options_example}; a list as '
+                        'key="[a,b]" or key=a,b (quotes needed, no white space)')
     parser.add_argument('--no-pin-memory', action='store_true',
                         help='set pin_memory=False in the dataloaders')
     return parse_launcher_args(parser, argv)
@@ -27,6 +31,30 @@ def load_tool_config(args) -> Config:
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     return cfg
+
+
+def set_default_dataloader_cfg(cfg, fields, no_pin_memory: bool = False,
+                               no_persistent_workers: Optional[bool] = None) -> None:
+    """MMPretrain's tools' dataloader defaults for the ``fields`` of ``cfg`` that are set.
+
+    Each loader gets ``pin_memory=True``, ``collate_fn=dict(type='default_collate')`` and, when
+    ``no_persistent_workers`` is not None (``tools/train.py``), ``persistent_workers=True``, unless
+    the config sets them. ``--no-pin-memory`` / ``--no-persistent-workers`` then switch them off.
+    Unlike MMPretrain, ``persistent_workers`` is not defaulted on a loader with ``num_workers=0``
+    (PyTorch refuses that pair).
+    """
+    for field in fields:
+        if cfg.get(field, None) is None:
+            continue
+        loader = ConfigDict(pin_memory=True, collate_fn=dict(type='default_collate'))
+        if no_persistent_workers is not None and cfg[field].get('num_workers', 0) > 0:
+            loader.persistent_workers = True
+        loader.update(deepcopy(cfg[field]))
+        if no_pin_memory:
+            loader.pin_memory = False
+        if no_persistent_workers:
+            loader.persistent_workers = False
+        cfg[field] = loader
 
 
 def parse_launcher_args(parser, argv=None):

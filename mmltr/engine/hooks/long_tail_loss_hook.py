@@ -4,7 +4,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import BaseLoop, IterBasedTrainLoop
 from mmpretrain.registry import HOOKS
 
-from mmltr.datasets.utils import get_class_counts
+from mmltr.datasets.utils import build_dataset, get_class_counts
 from mmltr.utils import unwrap_model
 
 
@@ -16,6 +16,12 @@ class LongTailLossHook(Hook):
 
     * ``before_run`` (every run): a head whose loss declares ``expects_cosine = True`` (DBM, LDAM)
       must declare ``outputs = 'cosine'`` (``CosineClsHead``), else a ``ValueError``.
+    * ``before_run`` without training (``runner.test()``/``val()``, ``tools/test.py``): the
+      val/test metrics get the counts of the config's training set, ``train_dataloader.dataset``
+      (built, labels only), as they do in training, so a ``--cfg-options`` override of the
+      training set's imbalance factor is evaluated with the counts it trained on. When there is
+      no such config or it cannot be built (e.g. no training data on the test machine), the
+      metrics keep the counts their own dataset carries, with a logged warning in the latter case.
     * ``before_run`` (training only, before weights are loaded or resumed):
 
       - checks that each head's ``num_classes`` is the training set's number of classes;
@@ -64,9 +70,12 @@ class LongTailLossHook(Hook):
         self._check_heads(modules)
         self._counts = []
         # Only when training: Runner.train() builds the train loop before before_run, while in
-        # runner.test()/val() it stays a config dict (or None); counts then come from the
-        # checkpoint.
+        # runner.test()/val() it stays a config dict (or None); the losses' counts then come from
+        # the checkpoint, the metrics' from the configured training set.
         if not isinstance(getattr(runner, '_train_loop', None), BaseLoop):
+            counts = self._configured_train_counts(runner)
+            if counts is not None:
+                self._share_counts(runner, counts)
             return
         self._check_training_setup(runner, modules)
         counts: np.ndarray = get_class_counts(runner.train_dataloader.dataset)
@@ -143,6 +152,23 @@ class LongTailLossHook(Hook):
                     f'{type(head).__name__} has num_classes={num_classes} but the training '
                     f'dataset has {len(counts)} classes: set model.head.num_classes='
                     f'{len(counts)} (and data_preprocessor.num_classes).')
+
+    @staticmethod
+    def _configured_train_counts(runner):
+        """The class counts of ``cfg.train_dataloader.dataset``, or None (with a warning when
+        the config exists but the dataset cannot be built)."""
+        loader = (getattr(runner, 'cfg', None) or {}).get('train_dataloader')
+        dataset = loader.get('dataset') if isinstance(loader, dict) else None
+        if dataset is None:
+            return None
+        try:
+            return get_class_counts(build_dataset(dataset, 'LongTailLossHook', 'train dataset'))
+        except Exception as err:  # e.g. the training images are not on the test machine
+            runner.logger.warning(
+                'LongTailLossHook: cannot build train_dataloader.dataset to read the training '
+                f'class counts ({type(err).__name__}: {err}); the metrics use the counts their '
+                'own dataset carries.')
+            return None
 
     @staticmethod
     def _share_counts(runner, counts: np.ndarray) -> None:

@@ -111,6 +111,12 @@ def test_train_imbalance_factor_set_in_one_place(tmp_path, fake_cifar, tiny_cifa
     metric = runner.val_evaluator.metrics[0]
     assert metric._resolve_counts().tolist() == train_counts
 
+    # tools/test.py with the same override: a test-only run reads the configured training set
+    cfg.load_from = runner.work_dir + '/epoch_1.pth'
+    runner = Runner.from_cfg(cfg)
+    runner.test()
+    assert runner.test_evaluator.metrics[0]._resolve_counts().tolist() == train_counts
+
 
 def test_epoch_protocol(fake_runner):
     runner = fake_runner(_model(), epoch=4)
@@ -197,3 +203,14 @@ def test_broadcast_buffers_refused_for_rank_local_statistics(fake_runner):
     LongTailLossHook().before_run(fake_runner(_DDP(GHMCWAPLoss(num_classes=3),
                                                    broadcast_buffers=False)))
     LongTailLossHook().before_run(fake_runner(_DDP(DBMLoss(), broadcast_buffers=True)))
+
+
+def test_test_only_run_without_training_data_keeps_the_eval_counts(tmp_path, fake_runner):
+    runner = fake_runner(_model(), training=False, test_counts=[50, 20, 5])
+    runner.cfg = dict(train_dataloader=dict(dataset=dict(
+        type='CIFAR10LT', data_root=str(tmp_path / 'missing'), pipeline=[])))
+    metric = _with_metric(runner, 'test', many_thr=40, few_thr=6)
+    LongTailLossHook().before_run(runner)
+    assert metric._resolve_counts().tolist() == [50, 20, 5]
+    assert 'cannot build train_dataloader.dataset' in runner.logger.last
+    assert 'missing' in runner.logger.last
