@@ -106,10 +106,11 @@ def main(argv=None):
     args = parse_args(argv)
     if args.out is None and args.out_item is not None:
         raise ValueError('--out-item needs --out: give the path of the output file with --out.')
-    runner = tool_utils.build_runner(merge_args(tool_utils.load_tool_config(args), args))
-    if args.out and args.out_item in ('pred', None):
-        runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))
-    metrics = runner.test()
+    with tool_utils.distributed_session():
+        runner = tool_utils.build_runner(merge_args(tool_utils.load_tool_config(args), args))
+        if args.out and args.out_item in ('pred', None):
+            runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))
+        metrics = runner.test()
     if args.out and args.out_item == 'metrics':
         mmengine.dump(metrics, args.out)
     return metrics

@@ -73,7 +73,8 @@ def merge_args(cfg, args):
 
 def main(argv=None):
     args = parse_args(argv)
-    tool_utils.build_runner(merge_args(tool_utils.load_tool_config(args), args)).train()
+    with tool_utils.distributed_session():
+        tool_utils.build_runner(merge_args(tool_utils.load_tool_config(args), args)).train()
 
 
 if __name__ == '__main__':

@@ -1,6 +1,7 @@
 """Run-time environment helpers used by mmltr's tools."""
 import os
 import os.path as osp
+from contextlib import contextmanager
 from copy import deepcopy
 from typing import Optional
 
@@ -119,3 +120,25 @@ def build_runner(cfg):
     :func:`setup_distributed_without_gpu` (nothing to do with ``launcher='none'``)."""
     setup_distributed_without_gpu(cfg)
     return RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+
+
+@contextmanager
+def distributed_session():
+    """Run a tool's work, then destroy the process group it created (if any).
+
+    Without an explicit ``destroy_process_group()`` the gloo process group of a CPU run is torn
+    down while the interpreter exits: its C++ worker threads are then destroyed while still
+    joinable, and a rank can abort with ``terminate called without an active exception`` (exit
+    status 1 after a successful run). On success the ranks first meet at a barrier, so no rank
+    tears down its group while another still talks to it; after an error the group is destroyed
+    without one (the other ranks may never get there).
+    """
+    try:
+        yield
+    except BaseException:
+        if torch_dist.is_available() and torch_dist.is_initialized():
+            torch_dist.destroy_process_group()
+        raise
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()
