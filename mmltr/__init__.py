@@ -5,9 +5,10 @@ Importing ``mmltr`` (configs do it through
 model, dataset, sampler, metric and hook into MMPretrain's registries, so configs keep
 ``default_scope='mmpretrain'`` and can mix mmltr and MMPretrain components freely.
 """
-# compat (imported first) patches mmengine's checkpoint loader for torch>=2.6; the others register
-# their modules
-from . import compat, datasets, engine, evaluation, models, utils  # noqa: F401
+# compat (imported first) patches mmengine's checkpoint loader for torch>=2.6; registry adds the
+# `mmltr` scope (for `mmltr::` base configs); the others register their modules
+from . import compat, registry  # noqa: F401, I001
+from . import datasets, engine, evaluation, models, utils  # noqa: F401
 from .version import __version__
 
 __all__ = ['__version__']

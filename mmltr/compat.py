@@ -9,13 +9,18 @@ released.
 
 mmltr re-registers mmengine's loader for local paths (the ``''`` scheme, used by ``--resume``,
 ``load_from`` and ``auto_resume``) so that it calls ``torch.load(..., weights_only=False)``, which
-is exactly what mmengine did on torch < 2.6. As with any pickle, only load checkpoints you trust.
-The override is idempotent and is a no-op on an mmengine that already passes ``weights_only``.
+is exactly what mmengine did on torch < 2.6, and its loader for ``http://`` / ``https://`` URLs
+(``load_from='https://...'``) so that the downloaded file is loaded the same way (mmengine leaves
+``weights_only`` to the download helper's default). As with any pickle, only load checkpoints you
+trust. The overrides are idempotent.
 """
 import inspect
+import os
 import os.path as osp
 
 import torch
+from mmengine.dist import get_dist_info
+from mmengine.runner import checkpoint as mmengine_checkpoint
 from mmengine.runner.checkpoint import CheckpointLoader
 
 _PATCHED_ATTR = '_mmltr_weights_only_patch'
@@ -35,15 +40,38 @@ def load_from_local_trusted(filename: str, map_location=None):
     return torch.load(filename, map_location=map_location)  # pragma: no cover (torch<1.13)
 
 
-setattr(load_from_local_trusted, _PATCHED_ATTR, True)
+def load_from_http_trusted(filename: str, map_location=None, model_dir=None,
+                           progress=os.isatty(0)):
+    """Download (once, into ``model_dir`` or torch's hub cache) and load a checkpoint URL with
+    ``weights_only=False``; mmengine's ``load_from_http`` otherwise (local rank 0 downloads
+    first, the other ranks wait at a barrier)."""
+    load_url = mmengine_checkpoint.load_url
+    kwargs = dict(model_dir=model_dir, map_location=map_location, progress=progress)
+    if 'weights_only' in inspect.signature(load_url).parameters:
+        kwargs['weights_only'] = False
+    rank, world_size = get_dist_info()
+    if rank == 0:
+        checkpoint = load_url(filename, **kwargs)
+    if world_size > 1:
+        torch.distributed.barrier()
+        if rank > 0:
+            checkpoint = load_url(filename, **kwargs)
+    return checkpoint
+
+
+for _loader in (load_from_local_trusted, load_from_http_trusted):
+    setattr(_loader, _PATCHED_ATTR, True)
+
+_TRUSTED_LOADERS = {'': load_from_local_trusted, 'http://': load_from_http_trusted,
+                    'https://': load_from_http_trusted}
 
 
 def patch_checkpoint_loader() -> None:
-    """Make mmengine's local-file checkpoint loader work on torch >= 2.6."""
-    current = CheckpointLoader._schemes.get('')
-    if current is not None and getattr(current, _PATCHED_ATTR, False):
-        return
-    CheckpointLoader.register_scheme(prefixes='', loader=load_from_local_trusted, force=True)
+    """Make mmengine's local-file and http(s) checkpoint loaders work on torch >= 2.6."""
+    for prefix, loader in _TRUSTED_LOADERS.items():
+        current = CheckpointLoader._schemes.get(prefix)
+        if current is None or not getattr(current, _PATCHED_ATTR, False):
+            CheckpointLoader.register_scheme(prefixes=prefix, loader=loader, force=True)
 
 
 patch_checkpoint_loader()

@@ -1,8 +1,13 @@
 """mmltr.compat: mmengine 0.10.7 checkpoints load on torch>=2.6 (weights_only default)."""
+import functools
+import http.server
+import threading
+
 import numpy as np
 import pytest
 import torch
 from mmengine.logging import HistoryBuffer, MessageHub
+from mmengine.runner import checkpoint as mmengine_checkpoint
 from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint, save_checkpoint
 
 import mmltr.compat as compat
@@ -50,6 +55,53 @@ def test_patch_is_registered_and_idempotent():
     compat.patch_checkpoint_loader()
     compat.patch_checkpoint_loader()
     assert CheckpointLoader._schemes[''] is compat.load_from_local_trusted
+    for prefix in ('http://', 'https://'):
+        assert CheckpointLoader._schemes[prefix] is compat.load_from_http_trusted
+
+
+@pytest.fixture
+def served_checkpoint(tmp_path, monkeypatch):
+    """The URL of an mmengine checkpoint served by a local HTTP server on 127.0.0.1."""
+    served = tmp_path / 'served'
+    served.mkdir()
+    _mmengine_style_checkpoint(served / 'epoch_3.pth')
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch_home'))  # the download cache
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ('127.0.0.1', 0), functools.partial(Quiet, directory=str(served)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f'http://127.0.0.1:{server.server_address[1]}/epoch_3.pth'
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def strict_download(monkeypatch):
+    """A download helper that, like ``torch.load`` since 2.6, defaults to ``weights_only=True``
+    (mmengine's ``load_from_http`` does not pass the argument)."""
+    load_url = mmengine_checkpoint.load_url
+
+    def strict(url, *args, weights_only=True, **kwargs):
+        return load_url(url, *args, weights_only=weights_only, **kwargs)
+
+    monkeypatch.setattr(mmengine_checkpoint, 'load_url', strict)
+
+
+def test_load_from_url_reads_mmengine_checkpoints(served_checkpoint, strict_download, tmp_path):
+    ckpt = _load_checkpoint(served_checkpoint, map_location='cpu')
+    assert ckpt['meta']['epoch'] == 3 and ckpt['meta']['seed'] == 0
+    assert ckpt['message_hub']['log_scalars']['train/loss'].current() == 1.5
+    assert (tmp_path / 'torch_home' / 'hub' / 'checkpoints' / 'epoch_3.pth').is_file()
+    # what mmengine's own http loader does with such a download helper
+    with pytest.raises(Exception, match='(?i)weights_only|unpickl|not an allowed global'):
+        mmengine_checkpoint.load_from_http(served_checkpoint, map_location='cpu',
+                                           model_dir=str(tmp_path / 'fresh_download'))
 
 
 def test_missing_checkpoint_names_the_path(tmp_path):

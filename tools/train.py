@@ -1,9 +1,11 @@
 """Train a model with an mmltr (or plain MMPretrain) config.
 
-Same flags as MMPretrain's ``tools/train.py``::
+MMPretrain 1.2.0's ``tools/train.py`` (same flags, same dataloader defaults), plus running
+``tools/dist_train.sh`` on CPU processes when no GPU is visible::
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--auto-scale-lr]
-                                 [--no-validate] [--cfg-options k=v ...] [--launcher pytorch]
+                                 [--no-validate] [--no-pin-memory] [--no-persistent-workers]
+                                 [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]
 """
 import argparse
 import os.path as osp
@@ -11,10 +13,8 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a checkout
 
-from mmengine.config import ConfigDict  # noqa: E402
-
 # importing mmltr registers its modules and fixes resuming on torch>=2.6
-from mmltr.utils import build_runner, load_tool_config, parse_tool_args, set_work_dir  # noqa: E402
+from mmltr import utils as tool_utils  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -31,7 +31,7 @@ def parse_args(argv=None):
                         help='scale the lr by total batch size / auto_scale_lr.base_batch_size')
     parser.add_argument('--no-persistent-workers', action='store_true',
                         help='set persistent_workers=False in every dataloader')
-    return parse_tool_args(parser, argv)
+    return tool_utils.parse_tool_args(parser, argv)
 
 
 def merge_args(cfg, args):
@@ -41,7 +41,7 @@ def merge_args(cfg, args):
         cfg.val_dataloader = None
         cfg.val_evaluator = None
 
-    set_work_dir(cfg, args.work_dir, args.config)
+    tool_utils.set_work_dir(cfg, args.work_dir, args.config)
 
     if args.amp:
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
@@ -62,16 +62,9 @@ def merge_args(cfg, args):
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
 
-    def set_loader_option(key, value):
-        for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-            loader = cfg.get(name)
-            if isinstance(loader, (dict, ConfigDict)):
-                loader[key] = value
-
-    if args.no_pin_memory:
-        set_loader_option('pin_memory', False)
-    if args.no_persistent_workers:
-        set_loader_option('persistent_workers', False)
+    tool_utils.set_default_dataloader_cfg(
+        cfg, ('train_dataloader', 'val_dataloader', 'test_dataloader'), args.no_pin_memory,
+        args.no_persistent_workers)
 
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
@@ -80,7 +73,8 @@ def merge_args(cfg, args):
 
 def main(argv=None):
     args = parse_args(argv)
-    build_runner(merge_args(load_tool_config(args), args)).train()
+    with tool_utils.distributed_session():
+        tool_utils.build_runner(merge_args(tool_utils.load_tool_config(args), args)).train()
 
 
 if __name__ == '__main__':

@@ -25,10 +25,25 @@ def _labels_of(entry: dict, path: str) -> list:
                    f'pickle; keys: {sorted(entry)}.')
 
 
+def load_cifar_pickle(path: str) -> dict:
+    """One official CIFAR python pickle as a dict with ``str`` keys; a clear error naming
+    ``path`` when it is corrupt or truncated."""
+    try:
+        entry = pickle.loads(get(path), encoding='latin1')
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
+            IndexError, ImportError) as e:
+        raise ValueError(f'{path}: not a readable CIFAR python pickle ({type(e).__name__}: {e}); '
+                         'the file is corrupt or truncated: download and extract the official '
+                         'archive again.') from e
+    if not isinstance(entry, dict):
+        raise ValueError(f'{path}: expected a CIFAR python pickle holding a dict, got '
+                         f'{type(entry).__name__}.')
+    return _as_str_keys(entry)
+
+
 def read_cifar_labels(path: str) -> np.ndarray:
     """Labels of one official CIFAR pickle (the image array is dropped right away)."""
-    entry = _as_str_keys(pickle.loads(get(path), encoding='latin1'))
-    return np.asarray(_labels_of(entry, path), dtype=np.int64)
+    return np.asarray(_labels_of(load_cifar_pickle(path), path), dtype=np.int64)
 
 
 @DATASETS.register_module()
@@ -101,7 +116,7 @@ class CIFAR10LT(LongTailProtocolMixin, GtLabelsArrayMixin, CIFAR10):
         imgs, labels = [], []
         for file_name, _ in entries:
             path = self._file_path(file_name)
-            entry = _as_str_keys(pickle.loads(get(path), encoding='latin1'))
+            entry = load_cifar_pickle(path)
             imgs.append(entry['data'])
             labels.extend(_labels_of(entry, path))
         imgs = np.vstack(imgs).reshape(-1, 3, 32, 32).transpose((0, 2, 3, 1))  # HWC, RGB

@@ -21,6 +21,7 @@ out).
 """
 import math
 import numbers
+import warnings
 from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -89,6 +90,18 @@ def lt_class_sizes(n_max: int, num_classes: int, imbalance_factor: float,
     raise ValueError(f'unknown imb_type {imb_type!r}; choose one of {IMB_TYPES}.')
 
 
+def warn_empty_classes(counts: Sequence[int], imbalance_factor: float, owner: str) -> None:
+    """Warn, naming them, when the long tail leaves classes without a training image."""
+    empty = [c for c, n in enumerate(counts) if n == 0]
+    if empty:
+        shown = ', '.join(map(str, empty[:20])) + (', ...' if len(empty) > 20 else '')
+        warnings.warn(
+            f'{owner}: imbalance_factor={imbalance_factor:g} leaves {len(empty)} class(es) with 0 '
+            f'training images (classes {shown}; the largest class has {max(counts, default=0)}): '
+            'they are never trained and their margins/priors fall back to the rarest non-empty '
+            'class. Lower imbalance_factor to keep at least one image per class.')
+
+
 def _split_meta(per_class: List[np.ndarray], meta_per_class: int,
                 owner: str) -> Tuple[List[np.ndarray], List[np.ndarray]]:
     if meta_per_class <= 0:
@@ -103,7 +116,8 @@ def _split_meta(per_class: List[np.ndarray], meta_per_class: int,
 
 
 def lt_counts_from_available(available: Sequence[int], imbalance_factor: float,
-                             imb_type: str = 'exp', meta_per_class: int = 0) -> List[int]:
+                             imb_type: str = 'exp', meta_per_class: int = 0,
+                             owner: str = 'long-tailed dataset') -> List[int]:
     """Per-class sizes of the LT subset, from the per-class image counts of the full train split.
 
     Needs only the counts (no labels order, no images): this is how evaluation splits get the
@@ -116,7 +130,9 @@ def lt_counts_from_available(available: Sequence[int], imbalance_factor: float,
                          f'class (per-class images: {list(available)[:20]}...).')
     n_max = max(avail) if avail else 0
     sizes = lt_class_sizes(n_max, len(avail), imbalance_factor, imb_type)
-    return [min(s, a) for s, a in zip(sizes, avail)]
+    counts = [min(s, a) for s, a in zip(sizes, avail)]
+    warn_empty_classes(counts, imbalance_factor, owner)
+    return counts
 
 
 def long_tailed_indices(labels, num_classes: Optional[int] = None, imbalance_factor: float = 100.,
@@ -149,7 +165,7 @@ def long_tailed_indices(labels, num_classes: Optional[int] = None, imbalance_fac
     per_class, meta = _split_meta(class_indices(labels, num_classes), meta_per_class, owner)
     if subset == 'meta':
         lt_counts = lt_counts_from_available([len(i) for i in per_class], imbalance_factor,
-                                             imb_type)
+                                             imb_type, owner=owner)
         return np.concatenate(meta).astype(np.int64) if meta else np.zeros(0, np.int64), lt_counts
 
     n_max = max((len(i) for i in per_class), default=0)
@@ -162,6 +178,7 @@ def long_tailed_indices(labels, num_classes: Optional[int] = None, imbalance_fac
             rng.shuffle(idx)  # same draws as np.random.seed(seed); np.random.shuffle(idx)
         selected.append(idx[:sizes[c]])
     lt_counts = [len(s) for s in selected]
+    warn_empty_classes(lt_counts, imbalance_factor, owner)
     indices = np.concatenate(selected).astype(np.int64) if selected else np.zeros(0, np.int64)
     return indices, lt_counts
 
@@ -208,7 +225,7 @@ class LongTailProtocolMixin:
     def _protocol_counts(self, available: Sequence[int]) -> List[int]:
         """:func:`lt_counts_from_available`: the training counts this protocol gives."""
         return lt_counts_from_available(available, self.imbalance_factor, self.imb_type,
-                                        self.meta_per_class)
+                                        self.meta_per_class, owner=type(self).__name__)
 
     def _protocol_repr(self) -> str:
         return (f'IF={self.imbalance_factor:g}, {self.imb_type}, seed={self.seed}, '

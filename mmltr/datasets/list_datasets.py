@@ -10,6 +10,7 @@ Annotation format (OLTR / Decoupling releases): one sample per line,
 Labels are kept in an int64 array next to MMEngine's serialized data list, so ``get_gt_labels``,
 ``get_cat_ids`` and the class counts never deserialize a sample (iNat: 437,513 lines).
 """
+import warnings
 from typing import List, Optional, Tuple
 
 import numpy as np
@@ -19,7 +20,7 @@ from mmpretrain.datasets import BaseDataset
 from mmpretrain.datasets.categories import IMAGENET_CATEGORIES
 from mmpretrain.registry import DATASETS
 
-from .utils import GtLabelsArrayMixin
+from .utils import GtLabelsArrayMixin, load_naming_file
 
 _FORMAT = '"relative/path.jpg <integer label>"'
 
@@ -29,8 +30,8 @@ def parse_list_file(path: str, num_classes: Optional[int] = None,
     """Parse a ``path label`` list file quickly (one ``str.split`` per line, labels via numpy).
 
     Blank lines are skipped. A malformed line or an out-of-range label raises ``ValueError``
-    naming the file, the 1-based line number and the line. Returns ``(paths, labels)``
-    (``paths`` is None with ``labels_only=True``).
+    naming the file, the 1-based line number and the line; an image listed twice a warning.
+    Returns ``(paths, labels)`` (``paths`` is None with ``labels_only=True``).
     """
     if not exists(path):
         raise FileNotFoundError(f'annotation file not found: {path}')
@@ -66,8 +67,23 @@ def parse_list_file(path: str, num_classes: Optional[int] = None,
                                  f'{lines[lineno - 1]!r}.')
         if labels is None:  # e.g. '0x10' accepted by neither
             raise ValueError(f'{path}: could not parse the labels as integers.')
-    paths = None if labels_only else [p[0] for p in good]
-    return paths, labels
+    all_paths = [p[0] for p in good]
+    _warn_duplicates(path, all_paths)
+    return (None if labels_only else all_paths), labels
+
+
+def _warn_duplicates(path: str, paths: List[str]) -> None:
+    """Warn when an image is listed more than once (it would be counted and sampled twice)."""
+    if len(set(paths)) == len(paths):
+        return
+    seen, first = set(), None
+    for image in paths:
+        if image in seen:
+            first = first or image
+        seen.add(image)
+    warnings.warn(f'{path}: {len(paths) - len(seen)} duplicated line(s) (the first: {first!r}); '
+                  'each copy is counted as a separate training image and sampled again. Remove '
+                  'the duplicates if they are not intended.')
 
 
 @DATASETS.register_module()
@@ -153,6 +169,10 @@ class LTListDataset(GtLabelsArrayMixin, BaseDataset):
         prefix = self.img_prefix
         return [{'img_path': backend.join_path(prefix, path), 'gt_label': int(label)}
                 for path, label in zip(paths, labels.tolist())]
+
+    def prepare_data(self, idx: int):
+        return load_naming_file(super().prepare_data, idx,
+                                lambda i: self.get_data_info(i).get('img_path'))
 
     def extra_repr(self) -> List[str]:
         body = [f'Annotation file: \t{self.ann_file}']

@@ -10,7 +10,7 @@ from mmpretrain.registry import DATASETS
 
 from ..utils import check_class_counts
 from .imbalance import LongTailProtocolMixin
-from .utils import build_dataset, subset_positions
+from .utils import build_dataset, load_naming_file, subset_positions
 
 
 def dataset_labels(dataset) -> np.ndarray:
@@ -150,7 +150,8 @@ class SelectionWrapper:
             print_log('Please call `full_init` method manually to accelerate the speed.',
                       logger='current', level=logging.WARNING)
             self.full_init()
-        return self.dataset[self._get_ori_dataset_idx(idx)]
+        return load_naming_file(self.dataset.__getitem__, self._get_ori_dataset_idx(idx),
+                                lambda i: self.dataset.get_data_info(i).get('img_path'))
 
     @force_full_init
     def __len__(self) -> int:
@@ -257,6 +258,7 @@ class LongTailedDataset(LongTailProtocolMixin, SelectionWrapper):
         if isinstance(dataset, dict) and 'split' in dataset:
             train_cfg = copy.deepcopy(dataset)
             train_cfg.update(split='train', pipeline=[])
+            train_cfg.pop('indices', None)  # a subset of the evaluation split, not of the train
             if 'test_mode' in train_cfg:
                 train_cfg['test_mode'] = False
             return train_cfg

@@ -1,5 +1,5 @@
 """Helpers shared by mmltr's datasets, metric and hooks."""
-from typing import List
+from typing import Callable, List, Optional
 
 import numpy as np
 from mmpretrain.registry import DATASETS
@@ -119,3 +119,27 @@ class GtLabelsArrayMixin:
         if self._labels_ok():
             return [int(self._gt_labels[idx])]
         return super().get_cat_ids(idx)
+
+
+def load_naming_file(load: Callable, idx: int, path_of: Callable[[int], Optional[str]]):
+    """``load(idx)``; an error while loading or transforming sample ``idx`` names its file.
+
+    A decoder's own error (e.g. ``cv2.error`` on an empty JPEG) does not say which image failed:
+    it is raised again, same type where possible, with ``path_of(idx)`` in the message.
+    """
+    try:
+        return load(idx)
+    except Exception as e:
+        try:
+            path = path_of(idx)
+        except Exception:
+            path = None
+        if not path or str(path) in str(e):
+            raise
+        msg = (f'{path} (sample {idx}): {type(e).__name__}: {str(e).strip()} - the image is '
+               'empty, corrupt or unreadable: fix or remove the file.')
+        try:
+            error = type(e)(msg)
+        except Exception:
+            error = RuntimeError(msg)
+        raise error from e

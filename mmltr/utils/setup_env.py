@@ -1,10 +1,13 @@
 """Run-time environment helpers used by mmltr's tools."""
 import os
 import os.path as osp
+from contextlib import contextmanager
+from copy import deepcopy
+from typing import Optional
 
 import torch
 import torch.distributed as torch_dist
-from mmengine.config import Config, DictAction
+from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.runner import Runner
 from mmpretrain.registry import RUNNERS
 
@@ -12,11 +15,13 @@ from mmpretrain.registry import RUNNERS
 def parse_tool_args(parser, argv=None, work_dir_help: str = 'the dir to save logs and models',
                     cfg_options_example: str = 'train_dataloader.dataset.imbalance_factor=50'):
     """Add the flags MMPretrain's ``tools/train.py`` and ``tools/test.py`` share to ``parser``
-    and parse ``argv``: ``--work-dir``, ``--cfg-options k=v ...``, ``--no-pin-memory`` and
-    :func:`parse_launcher_args`' ``--launcher``/``--local_rank``."""
+    and parse ``argv``: ``--work-dir``, ``--cfg-options k=v ...`` (lists as ``key="[a,b]"`` or
+    ``key=a,b``, no white space), ``--no-pin-memory`` and :func:`parse_launcher_args`'
+    ``--launcher``/``--local_rank``."""
     parser.add_argument('--work-dir', help=work_dir_help)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help=f'override config settings, e.g. {cfg_options_example}')
+                        help=f'override config settings, e.g. {cfg_options_example}; a list as '
+                        'key="[a,b]" or key=a,b (quotes needed, no white space)')
     parser.add_argument('--no-pin-memory', action='store_true',
                         help='set pin_memory=False in the dataloaders')
     return parse_launcher_args(parser, argv)
@@ -27,6 +32,30 @@ def load_tool_config(args) -> Config:
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     return cfg
+
+
+def set_default_dataloader_cfg(cfg, fields, no_pin_memory: bool = False,
+                               no_persistent_workers: Optional[bool] = None) -> None:
+    """MMPretrain's tools' dataloader defaults for the ``fields`` of ``cfg`` that are set.
+
+    Each loader gets ``pin_memory=True``, ``collate_fn=dict(type='default_collate')`` and, when
+    ``no_persistent_workers`` is not None (``tools/train.py``), ``persistent_workers=True``, unless
+    the config sets them. ``--no-pin-memory`` / ``--no-persistent-workers`` then switch them off.
+    Unlike MMPretrain, ``persistent_workers`` is not defaulted on a loader with ``num_workers=0``
+    (PyTorch refuses that pair).
+    """
+    for field in fields:
+        if cfg.get(field, None) is None:
+            continue
+        loader = ConfigDict(pin_memory=True, collate_fn=dict(type='default_collate'))
+        if no_persistent_workers is not None and cfg[field].get('num_workers', 0) > 0:
+            loader.persistent_workers = True
+        loader.update(deepcopy(cfg[field]))
+        if no_pin_memory:
+            loader.pin_memory = False
+        if no_persistent_workers:
+            loader.persistent_workers = False
+        cfg[field] = loader
 
 
 def parse_launcher_args(parser, argv=None):
@@ -91,3 +120,25 @@ def build_runner(cfg):
     :func:`setup_distributed_without_gpu` (nothing to do with ``launcher='none'``)."""
     setup_distributed_without_gpu(cfg)
     return RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+
+
+@contextmanager
+def distributed_session():
+    """Run a tool's work, then destroy the process group it created (if any).
+
+    Without an explicit ``destroy_process_group()`` the gloo process group of a CPU run is torn
+    down while the interpreter exits: its C++ worker threads are then destroyed while still
+    joinable, and a rank can abort with ``terminate called without an active exception`` (exit
+    status 1 after a successful run). On success the ranks first meet at a barrier, so no rank
+    tears down its group while another still talks to it; after an error the group is destroyed
+    without one (the other ranks may never get there).
+    """
+    try:
+        yield
+    except BaseException:
+        if torch_dist.is_available() and torch_dist.is_initialized():
+            torch_dist.destroy_process_group()
+        raise
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()

@@ -233,3 +233,13 @@ def test_missing_cifar_files_raise_clear_error_without_network(tmp_path, monkeyp
     # download=True really asks for a download
     with pytest.raises(AssertionError, match='download was attempted'):
         CIFAR10LT(data_root=str(tmp_path / 'nowhere'), download=True)
+
+
+@pytest.mark.parametrize('split', ['train', 'test'])
+def test_corrupt_cifar_pickle_names_the_file(tmp_path, small_cifar10, split):
+    root = tmp_path / 'corrupt'
+    shutil.copytree(small_cifar10['root'], str(root))
+    batch = root / 'cifar-10-batches-py' / 'data_batch_3'
+    batch.write_bytes(batch.read_bytes()[:1000])  # truncated download
+    with pytest.raises(ValueError, match=r'data_batch_3: not a readable CIFAR python pickle'):
+        CIFAR10LT(data_root=str(root), split=split)

@@ -93,3 +93,13 @@ def test_class_indices_are_the_file_order_positions_of_each_class():
         np.testing.assert_array_equal(idx, np.flatnonzero(labels == c))
     assert [len(i) for i in class_indices(np.array([2, 2]), 4)] == [0, 0, 2, 0]
     assert class_indices(np.zeros(0, np.int64), 3)[2].size == 0
+
+
+def test_emptied_classes_warn_naming_them():
+    labels = np.repeat(np.arange(10), 100)
+    with pytest.warns(UserWarning, match=r'leaves 2 class\(es\) with 0 training images \(classes '
+                      r'8, 9;'):
+        _, counts = long_tailed_indices(labels, 10, imbalance_factor=200)
+    assert counts[-2:] == [0, 0]  # int(100 * 200^(-8/9)) = int(0.9)
+    with pytest.warns(UserWarning, match='classes 8, 9;'):
+        lt_counts_from_available([100] * 10, 200)

@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 from mmpretrain.registry import DATASETS
 
-from mmltr.datasets import ClassAwareSampler, ImageNetLT, INaturalist2018, LTListDataset, PlacesLT
+from mmltr.datasets import (
+    ClassAwareSampler,
+    ImageNetLT,
+    INaturalist2018,
+    LongTailedDataset,
+    LTListDataset,
+    PlacesLT,
+)
 
 
 def write_list(path, labels, prefix='train'):
@@ -160,3 +167,29 @@ def test_list_dataset_bad_inputs(tmp_path):
     (tmp_path / 'empty.txt').write_text('\n')
     with pytest.raises(ValueError, match='no samples'):
         PlacesLT(data_root=str(tmp_path), ann_file='empty.txt')
+
+
+def test_duplicated_lines_warn_with_count_and_first(tmp_path):
+    ann = tmp_path / 'train.txt'
+    ann.write_text('a/1.jpg 0\nb/2.jpg 1\na/1.jpg 0\nb/2.jpg 1\nb/2.jpg 1\nc/3.jpg 1\n')
+    with pytest.warns(UserWarning, match=r"3 duplicated line\(s\) \(the first: 'a/1.jpg'\)"):
+        ds = LTListDataset(data_root=str(tmp_path), ann_file='train.txt', num_classes=2)
+    assert ds.metainfo['class_counts'] == (2, 4)  # still counted as listed
+
+
+def test_empty_image_error_names_the_file(tmp_path):
+    from mmpretrain.datasets import CustomDataset
+    (tmp_path / 'train' / 'a').mkdir(parents=True)
+    (tmp_path / 'train' / 'a' / '0000.jpg').write_bytes(b'')
+    (tmp_path / 'train.txt').write_text('train/a/0000.jpg 0\n')
+    pipeline = [dict(type='LoadImageFromFile')]
+    ds = LTListDataset(data_root=str(tmp_path), ann_file='train.txt', num_classes=1,
+                       pipeline=pipeline)
+    with pytest.raises(Exception, match=r'train/a/0000.jpg \(sample 0\).*image is empty'):
+        ds[0]
+    # the same image through LongTailedDataset over MMPretrain's CustomDataset
+    tree = LongTailedDataset(dataset=CustomDataset(data_root=str(tmp_path / 'train'),
+                                                   pipeline=pipeline), imbalance_factor=1)
+    with pytest.raises(Exception, match=r'a/0000.jpg \(sample 0\).*image is empty'):
+        tree[0]
+

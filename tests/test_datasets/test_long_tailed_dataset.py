@@ -147,6 +147,13 @@ def test_long_tailed_dataset_eval_split(small_cifar10, monkeypatch):
         subsample=False, imbalance_factor=10)
     assert list(derived.metainfo['class_counts']) == lt_class_sizes(SMALL_N, 10, 10)
     assert len(derived) == 10 * SMALL_TEST
+    # `indices` takes a subset of the evaluation split; the training counts stay those of the full
+    # train split (they used to come from the first `indices` training images)
+    subset = LongTailedDataset(
+        dataset=dict(type='CIFAR10', data_root=root, split='test', download=False, indices=15),
+        subsample=False, imbalance_factor=10)
+    assert subset.metainfo['class_counts'] == derived.metainfo['class_counts']
+    assert len(subset) == 15
 
 
 def test_long_tailed_dataset_bad_inputs(small_cifar10):

@@ -6,6 +6,7 @@ run with a temporary working directory, so nothing (e.g. mmengine's ``.dist_test
 collected DDP results) is written into the repository.
 """
 import json
+import math
 import os
 import os.path as osp
 import re
@@ -59,6 +60,10 @@ default_hooks = dict(logger=dict(interval=5))
     return str(path)
 
 
+def _counts(imbalance_factor):
+    return [int(N_TRAIN * imbalance_factor**(-c / 9)) for c in range(len(CLASSES))]
+
+
 def _run(cmd, cwd, timeout=300, env=None):
     """Run a tool of the repo (``tools/...``, resolved against the repo) in ``cwd``."""
     full_env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1', **(env or {}))
@@ -105,6 +110,21 @@ def test_train_resume_and_test(tmp_path, data_root):
     per_class = json.loads(dump.read_text())
     text = json.dumps(per_class)
     assert '"many"' in text and '"few"' in text
+    assert [c['train_count'] for c in per_class['classes']] == _counts(IF)
+
+    # Only the training set's imbalance factor overridden (the test split keeps IF 10): the groups
+    # follow the training counts, as in the training run's validation. With MMPretrain's flags
+    # --tta (flip TTA by default) and --out/--out-item metrics.
+    out_file = tmp_path / 'metrics.json'
+    out = _run([sys.executable, 'tools/test.py', cfg, osp.join(work, 'epoch_2.pth'),
+                '--work-dir', str(tmp_path / 'test'), '--tta', '--out', str(out_file),
+                '--out-item', 'metrics', '--cfg-options', f'test_evaluator.0.dump_per_class={dump}',
+                'train_dataloader.dataset.imbalance_factor=2'], tmp_path)
+    assert "type='mmpretrain.AverageClsScoreTTA'" in out, out[-3000:]
+    assert [c['train_count'] for c in json.loads(dump.read_text())['classes']] == _counts(2)
+    metrics = json.loads(out_file.read_text())
+    assert 0.0 <= metrics['lt/top1'] <= 100.0
+    assert math.isnan(metrics['lt/few'])  # IF 2: no class under 20 images
 
 
 def test_dist_train_two_processes_on_cpu(tmp_path, data_root, free_port):
@@ -117,7 +137,7 @@ def test_dist_train_two_processes_on_cpu(tmp_path, data_root, free_port):
                timeout=400, env=dict(PORT=str(free_port)))
     assert 'running 2 processes with the gloo backend on CPU' in out
     # The data is sharded: each rank runs ceil(ceil(N / 2) / 16) iterations per epoch.
-    n = sum(int(N_TRAIN * IF**(-c / 9)) for c in range(10))
+    n = sum(_counts(IF))
     iters = -(-(-(-n // 2)) // 16)
     assert f'Epoch(train) [1][{iters}/{iters}]' in out, out[-3000:]
     assert 'LongTailLossHook: class counts' in out
@@ -127,13 +147,30 @@ def test_dist_train_two_processes_on_cpu(tmp_path, data_root, free_port):
     assert (tmp_path / '.dist_test').is_dir()  # DDP evaluation collected in the cwd, not the repo
 
 
+def test_dist_train_exits_cleanly_on_cpu(tmp_path, data_root, free_port):
+    """Every rank of a finished 2-process CPU run exits with status 0, run after run.
+
+    Without destroy_process_group() a rank could abort at interpreter exit (``terminate called
+    without an active exception``, status 1) in about 1 run of 6; kept cheap: 3 short runs.
+    """
+    cfg = _write_config(tmp_path / 'tiny_exit.py', data_root)
+    for _ in range(3):
+        out = _run(['bash', 'tools/dist_train.sh', cfg, '2', '--work-dir', str(tmp_path / 'w'),
+                    '--no-validate'], tmp_path, timeout=300, env=dict(PORT=str(free_port)))
+        assert 'terminate called' not in out and 'running 2 processes' in out
+
+
 def test_lt_stats_tool(tmp_path, data_root):
     cfg = _write_config(tmp_path / 'tiny_stats.py', data_root)
     out = _run([sys.executable, 'tools/analysis/lt_stats.py', cfg], tmp_path)
-    counts = [int(N_TRAIN * IF**(-c / 9)) for c in range(10)]
+    counts = _counts(IF)
     assert f'images: {sum(counts)}' in out
     many = sum(n > 100 for n in counts)
     few = sum(n < 20 for n in counts)
+    assert f'few (< 20): {few} classes' in out and f'many (> 100): {many} classes' in out
+    # --split test: the test split's own images, grouped by the training counts
+    out = _run([sys.executable, 'tools/analysis/lt_stats.py', cfg, '--split', 'test'], tmp_path)
+    assert f'images: {N_TEST * 10}' in out and f'{sum(counts)} training images' in out
     assert f'few (< 20): {few} classes' in out and f'many (> 100): {many} classes' in out
 
 

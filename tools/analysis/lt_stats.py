@@ -1,9 +1,12 @@
-"""Print the long-tailed statistics of a config's training set.
+"""Print the long-tailed statistics of a config's training (or val/test) set.
 
-    python tools/analysis/lt_stats.py CONFIG [--cfg-options ...] [--many-thr 100 --few-thr 20]
+    python tools/analysis/lt_stats.py CONFIG [--split train|val|test] [--cfg-options ...]
+        [--many-thr 100 --few-thr 20]
 
 Shows the number of images, classes, imbalance factor, the many/medium/few class split used by
-ShotAccuracy, and the per-class counts (head and tail). Only labels are read, no image is decoded.
+ShotAccuracy, and the per-class counts (head and tail). With ``--split val``/``test`` the counts
+are that split's own images; the many/medium/few split still comes from the training counts it
+carries. Only labels are read, no image is decoded.
 """
 import argparse
 import os.path as osp
@@ -17,12 +20,15 @@ from mmengine.registry import DefaultScope  # noqa: E402
 from mmpretrain.registry import DATASETS  # noqa: E402
 
 import mmltr  # noqa: E402,F401
+from mmltr.datasets.long_tailed import dataset_labels  # noqa: E402
 from mmltr.datasets.utils import get_class_counts  # noqa: E402
 from mmltr.evaluation.metrics import shot_groups  # noqa: E402
 
 
-def format_stats(counts: np.ndarray, many_thr: int = 100, few_thr: int = 20, show: int = 5) -> str:
-    groups = shot_groups(counts, many_thr, few_thr)
+def format_stats(counts: np.ndarray, many_thr: int = 100, few_thr: int = 20, show: int = 5,
+                 train_counts: np.ndarray = None) -> str:
+    """The statistics of ``counts``; the shot groups from ``train_counts`` (default ``counts``)."""
+    groups = shot_groups(counts if train_counts is None else train_counts, many_thr, few_thr)
     many, medium, few = (groups == g for g in ('many', 'medium', 'few'))
     nonzero = counts[counts > 0]
     order = np.argsort(-counts, kind='stable')
@@ -51,8 +57,14 @@ def main(argv=None):
         cfg.merge_from_dict(args.cfg_options)
     with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'mmpretrain')):
         dataset = DATASETS.build(cfg[f'{args.split}_dataloader']['dataset'])
-    counts = get_class_counts(dataset)
-    print(format_stats(counts, args.many_thr, args.few_thr))
+    train_counts = get_class_counts(dataset)
+    if args.split == 'train':
+        print(format_stats(train_counts, args.many_thr, args.few_thr))
+        return train_counts
+    counts = np.bincount(dataset_labels(dataset), minlength=len(train_counts))
+    print(f'{args.split} split (shot groups by the training counts, {int(train_counts.sum())} '
+          'training images):')
+    print(format_stats(counts, args.many_thr, args.few_thr, train_counts=train_counts))
     return counts
 
 

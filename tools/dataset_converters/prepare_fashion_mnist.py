@@ -9,10 +9,26 @@ import gzip
 import os
 import os.path as osp
 import shutil
+import zlib
 
 FILES = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte',
          't10k-labels-idx1-ubyte')
 DEFAULT_SRC = '/usr/share/datasets/fashion-mnist'
+
+
+def _copy(src: str, opener, out: str) -> None:
+    """``src`` (read through ``opener``) to ``out``, via ``out.part`` (removed on failure)."""
+    part = out + '.part'
+    try:
+        with opener(src, 'rb') as fin, open(part, 'wb') as fout:
+            shutil.copyfileobj(fin, fout)
+    except (OSError, EOFError, zlib.error) as e:  # truncated/corrupt .gz (BadGzipFile: OSError)
+        if osp.exists(part):
+            os.remove(part)
+        raise RuntimeError(f'{src}: cannot read it ({type(e).__name__}: {e}); the file is '
+                           'truncated or corrupt: reinstall it (`apt-get install --reinstall '
+                           'dataset-fashion-mnist`) or pass --src DIR with intact files.') from e
+    os.replace(part, out)
 
 
 def prepare(src: str, dst: str) -> None:
@@ -23,9 +39,7 @@ def prepare(src: str, dst: str) -> None:
             continue
         for cand, opener in ((osp.join(src, name + '.gz'), gzip.open), (osp.join(src, name), open)):
             if osp.exists(cand):
-                with opener(cand, 'rb') as fin, open(out + '.part', 'wb') as fout:
-                    shutil.copyfileobj(fin, fout)
-                os.replace(out + '.part', out)
+                _copy(cand, opener, out)
                 break
         else:
             raise FileNotFoundError(

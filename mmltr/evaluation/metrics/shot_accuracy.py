@@ -79,9 +79,13 @@ class ShotAccuracy(BaseMetric):
     The training images per class come from, in order of precedence:
 
     1. the ``class_counts`` argument, if given;
-    2. ``dataset_meta['class_counts']``: the runner sets ``dataset_meta`` to the val/test
+    2. the counts of the run's training set, handed over by
+       :meth:`set_train_class_counts` (``LongTailLossHook`` does it before training, so an
+       imbalance factor changed on the training set only, e.g. with ``--cfg-options
+       train_dataloader.dataset.imbalance_factor=50``, also changes the groups);
+    3. ``dataset_meta['class_counts']``: the runner sets ``dataset_meta`` to the val/test
        dataset's ``metainfo``, and mmltr's long-tailed datasets put the *training* class counts
-       there on every split.
+       there on every split (what ``tools/test.py`` runs, which have no training set, use).
 
     If neither exists, or their length differs from the number of classes
     (``len(dataset_meta['classes'])`` when the dataset declares classes, and the size of the
@@ -119,6 +123,7 @@ class ShotAccuracy(BaseMetric):
     """
 
     default_prefix: Optional[str] = 'lt'
+    _train_counts: Optional[np.ndarray] = None
 
     def __init__(self,
                  many_thr: float = 100,
@@ -143,6 +148,16 @@ class ShotAccuracy(BaseMetric):
         self.per_class = per_class
         self.dump_per_class = dump_per_class
 
+    def set_train_class_counts(self, class_counts: Sequence[int]) -> None:
+        """The training images per class of the run's training set (see the class docstring).
+
+        They win over ``dataset_meta['class_counts']``, not over the ``class_counts`` argument.
+        """
+        self._train_counts = check_class_counts(
+            class_counts, "ShotAccuracy: the training set's class_counts", allow_empty=False)
+        if self.dataset_meta is not None:
+            self._resolve_counts()
+
     # -- dataset meta: check the class counts as soon as the runner hands the metainfo over ----
     @property
     def dataset_meta(self) -> Optional[dict]:
@@ -159,6 +174,8 @@ class ShotAccuracy(BaseMetric):
         meta = self.dataset_meta or {}
         if self.class_counts is not None:
             counts, source = self.class_counts, 'the class_counts argument'
+        elif self._train_counts is not None:
+            counts, source = self._train_counts, "the training set's class_counts"
         elif meta.get('class_counts') is not None:
             source = "dataset_meta['class_counts']"
             counts = check_class_counts(meta['class_counts'], f'ShotAccuracy: {source}',

@@ -45,6 +45,10 @@ class CosineClsHead(ClsHead):
         **kwargs: ``topk``, ``cal_acc`` of :class:`mmpretrain.models.heads.ClsHead`.
     """
 
+    #: What ``forward`` returns; ``LongTailLossHook`` lets losses with ``expects_cosine = True``
+    #: train only on heads that declare ``'cosine'``.
+    outputs = 'cosine'
+
     def __init__(self,
                  num_classes: int,
                  in_channels: int,

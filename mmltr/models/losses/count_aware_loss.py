@@ -117,6 +117,14 @@ class CountAwareLoss(nn.Module):
         return reduction_override if reduction_override else self.reduction
 
     # -- schedule -----------------------------------------------------------------------------
+    @property
+    def uses_epochs(self) -> bool:
+        """Whether the loss changes with the epoch given to :meth:`set_epoch` (a DRW switch).
+
+        ``LongTailLossHook`` refuses loops that do not run epochs for such losses.
+        """
+        return False
+
     def set_epoch(self, epoch: int) -> None:
         """0-based index of the training epoch about to run (set by LongTailLossHook)."""
         self.epoch = int(epoch)

@@ -14,6 +14,7 @@ from .utils import (
     CountsLike,
     check_cosine_scores,
     check_hard_labels,
+    check_numbers,
     check_reweighting,
     class_balanced_weights,
     drw_active,
@@ -137,11 +138,16 @@ class DBMLoss(CountAwareLoss):
                  weighted_mean: bool = True,
                  eps: float = 1e-7,
                  num_classes: Optional[int] = None) -> None:
+        check_numbers('DBMLoss', K=K, tau=tau, scale=scale, lambda_inst=lambda_inst, eps=eps,
+                      loss_weight=loss_weight)
         if base not in BASES:
             raise ValueError(f'DBMLoss: base must be one of {BASES}, got {base!r}.')
         if float(K) < 0 or float(scale) <= 0 or float(lambda_inst) < 0:
             raise ValueError(f'DBMLoss: need K >= 0, scale > 0 and lambda_inst >= 0, got K={K}, '
                              f'scale={scale}, lambda_inst={lambda_inst}.')
+        if float(tau) < 0:
+            raise ValueError(f'DBMLoss: tau must be >= 0 (the rarest class gets the largest '
+                             f'margin K; tau < 0 would give it to the most frequent), got {tau}.')
         if not 0 < float(eps) < 1e-2:
             raise ValueError(f'DBMLoss: eps must be in (0, 0.01), got {eps}.')
         super().__init__(num_classes, reduction, loss_weight)
@@ -156,6 +162,10 @@ class DBMLoss(CountAwareLoss):
         self.eps = float(eps)
         if class_counts is not None:
             self.set_class_counts(class_counts)
+
+    @property
+    def uses_epochs(self) -> bool:
+        return self.base == 'drw' and self.beta is not None and self.drw_epoch not in (None, 0)
 
     def _derive(self) -> dict:
         counts = self.class_counts

@@ -14,7 +14,7 @@ from mmpretrain.registry import MODELS
 
 from .count_aware_loss import CountAwareLoss
 from .ghm_regions import AURA_RULES, aura_edges, rebin_counts
-from .utils import CountsLike, check_hard_labels, reduce_class_weighted
+from .utils import CountsLike, check_hard_labels, check_numbers, reduce_class_weighted
 
 # Effective sizes are clamped to this before taking logs (a class with no samples has S_c = 0).
 _MIN_EFF_NUM = 1e-12
@@ -163,6 +163,11 @@ class GHMCWAPLoss(CountAwareLoss):
         C×N tables.
     """
 
+    #: The histograms are per-rank until ``on_train_epoch_end`` sums them: DDP must not
+    #: broadcast rank 0's buffers over them (``LongTailLossHook`` refuses
+    #: ``broadcast_buffers=True``).
+    rank_local_buffers = True
+
     def __init__(self,
                  num_classes: int,
                  bins: int = 30,
@@ -187,6 +192,9 @@ class GHMCWAPLoss(CountAwareLoss):
         if int(fine_bins) != fine_bins or fine_bins < bins or fine_bins % bins:
             raise ValueError(f'GHMCWAPLoss: fine_bins ({fine_bins}) must be a multiple of bins '
                              f'({bins}).')
+        check_numbers('GHMCWAPLoss', alpha=alpha, gamma=gamma, loss_weight=loss_weight)
+        if max_weight is not None:
+            check_numbers('GHMCWAPLoss', max_weight=max_weight)
         if not alpha > 0:
             raise ValueError(f'GHMCWAPLoss: alpha must be > 0, got {alpha}.')
         if gamma < 0:

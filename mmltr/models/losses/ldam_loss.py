@@ -14,6 +14,7 @@ from .utils import (
     CountsLike,
     check_cosine_scores,
     check_hard_labels,
+    check_numbers,
     check_reweighting,
     class_balanced_weights,
     drw_active,
@@ -95,6 +96,7 @@ class LDAMLoss(CountAwareLoss):
                  reduction: str = 'mean',
                  loss_weight: float = 1.0,
                  num_classes: Optional[int] = None) -> None:
+        check_numbers('LDAMLoss', max_margin=max_margin, scale=scale, loss_weight=loss_weight)
         if float(max_margin) < 0 or float(scale) <= 0:
             raise ValueError(f'LDAMLoss: need max_margin >= 0 and scale > 0, got {max_margin}, '
                              f'{scale}.')
@@ -106,6 +108,10 @@ class LDAMLoss(CountAwareLoss):
         self.weighted_mean = bool(weighted_mean)
         if class_counts is not None:
             self.set_class_counts(class_counts)
+
+    @property
+    def uses_epochs(self) -> bool:
+        return self.beta is not None and self.drw_epoch not in (None, 0)
 
     def _derive(self) -> dict:
         counts = self.class_counts

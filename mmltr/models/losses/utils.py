@@ -24,6 +24,7 @@ loss ``l_i``:
 
 ``'sum'`` and ``'none'`` never normalise by the weights (``'none'`` returns ``c_i w_i l_i``).
 """
+import numbers
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
@@ -40,6 +41,15 @@ def check_reduction(reduction: str, loss_name: str) -> str:
         raise ValueError(f'{loss_name}: reduction must be one of {REDUCTIONS}, got '
                          f'{reduction!r}.')
     return reduction
+
+
+def check_numbers(loss_name: str, **values) -> None:
+    """A ``TypeError`` naming the first argument in ``values`` that is not a real number (None and
+    ``bool`` are refused too, e.g. ``K='abc'`` or ``gamma='0.8'`` from a config)."""
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f'{loss_name}: {name} must be a number, got {value!r} of type '
+                            f'{type(value).__name__}.')
 
 
 def check_reweighting(beta: Optional[float], drw_epoch: Optional[int],

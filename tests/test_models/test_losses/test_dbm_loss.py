@@ -170,6 +170,8 @@ def test_dbm_registry_defaults_and_scale():
     assert DBMLoss.expects_cosine
     with pytest.raises(ValueError, match='base'):
         DBMLoss(base='ldam')
+    with pytest.raises(ValueError, match='tau must be >= 0'):
+        DBMLoss(tau=-0.5)  # would give the most frequent class the largest margin
     with pytest.raises(ValueError, match='raw cosine'):
         DBMLoss(class_counts=COUNTS)(torch.randn(4, C) * 10, torch.arange(4))
 

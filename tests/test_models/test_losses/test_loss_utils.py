@@ -6,6 +6,9 @@ import torch
 
 from mmltr.models.losses import (
     CountAwareLoss,
+    DBMLoss,
+    GHMCWAPLoss,
+    LDAMLoss,
     class_balanced_weights,
     drw_active,
     log_class_prior,
@@ -156,3 +159,15 @@ def test_count_aware_loss_state_dict():
         _PriorLoss([1, 1]).load_state_dict(sd)
     # tables follow .to() like any buffer
     assert src.to(torch.float64).log_prior.dtype == torch.float64
+
+
+@pytest.mark.parametrize('build,name', [
+    (lambda: DBMLoss(K='abc'), 'DBMLoss: K'),
+    (lambda: DBMLoss(tau=None), 'DBMLoss: tau'),
+    (lambda: LDAMLoss(max_margin='0.5'), 'LDAMLoss: max_margin'),
+    (lambda: GHMCWAPLoss(num_classes=3, gamma='0.8'), 'GHMCWAPLoss: gamma'),
+    (lambda: GHMCWAPLoss(num_classes=3, max_weight='10'), 'GHMCWAPLoss: max_weight'),
+])
+def test_typed_arguments_are_named(build, name):
+    with pytest.raises(TypeError, match=f'{name} must be a number, got'):
+        build()
