@@ -42,7 +42,8 @@ def find_pipelines(dataset) -> list:
             continue
         seen.add(id(ds))
         pipe = getattr(ds, 'pipeline', None)
-        if pipe is not None and hasattr(pipe, 'transforms'):
+        # a wrapper may expose its wrapped dataset's pipeline: count each pipeline once
+        if pipe is not None and hasattr(pipe, 'transforms') and all(p is not pipe for p in found):
             found.append(pipe)
         inner = getattr(ds, 'dataset', None)
         if inner is not None:
