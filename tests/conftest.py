@@ -384,3 +384,53 @@ def fashion_mnist_subset(fashion_mnist, tmp_path_factory):
         _write_idx(str(root / f'{prefix}-images-idx3-ubyte'), images[keep])
         _write_idx(str(root / f'{prefix}-labels-idx1-ubyte'), labels[keep])
     return str(root)
+
+
+SMALL_N, SMALL_TEST = 100, 10  # small_cifar10: CIFAR-10 images per class of the train / test split
+
+
+@pytest.fixture(scope='module')
+def small_cifar10(tmp_path_factory, fake_cifar, image_tree):
+    """The same small CIFAR-10 as official pickles and as a ``<split>/<class>/NNNN.png`` tree
+    (NNNN = rank within the class)."""
+    root = str(tmp_path_factory.mktemp('small_cifar10'))
+    imgs, labels, test_imgs, test_labels = fake_cifar(root, 10, per_class=SMALL_N,
+                                                      test_per_class=SMALL_TEST, seed=5,
+                                                      learnable=False)
+    image_tree(osp.join(root, 'tree', 'train'), imgs, labels)
+    image_tree(osp.join(root, 'tree', 'test'), test_imgs, test_labels)
+    return dict(root=root, tree=osp.join(root, 'tree'), imgs=imgs, labels=labels,
+                test_labels=test_labels)
+
+
+def head_loss_with_defaults(cfg):
+    """A config's head loss dict with its class's default arguments filled in (as
+    ``tools/misc/dump_configs.py --fill-defaults`` does)."""
+    import sys
+
+    from mmengine.config import ConfigDict
+    sys.path.insert(0, osp.join(ROOT, 'tools', 'misc'))
+    from dump_configs import fill_defaults
+    loss = cfg.model.head.loss.to_dict()
+    fill_defaults(loss)
+    return ConfigDict(loss)
+
+
+def tiny_checkpoint(tmp_path, fake_cifar, tiny_cifar_config, num_classes=10):
+    """``(config path, config, checkpoint)``: the tiny CIFAR10LT config on fake CIFAR-10 and an
+    untrained model's checkpoint (``num_classes`` in its head, to test mismatches too)."""
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import MODELS
+    fake_cifar(str(tmp_path / 'data'))
+    cfg_path = tiny_cifar_config(str(tmp_path / 'data'), str(tmp_path / 'wd'), fast=False)
+    cfg = Config.fromfile(cfg_path)
+    init_default_scope('mmpretrain')
+    torch.manual_seed(0)
+    model_cfg = cfg.model.copy()
+    model_cfg['data_preprocessor'] = cfg.data_preprocessor
+    model_cfg['head']['num_classes'] = num_classes
+    ckpt = str(tmp_path / f'm{num_classes}.pth')
+    torch.save({'state_dict': MODELS.build(model_cfg).state_dict()}, ckpt)
+    return cfg_path, cfg, ckpt

@@ -2,16 +2,13 @@
 defaults are read with those defaults filled in, as ``dump_configs.py --fill-defaults`` does)."""
 import glob
 import os.path as osp
-import sys
 
 import pytest
-from mmengine.config import ConfigDict
+from conftest import head_loss_with_defaults
 
 import mmltr  # noqa: F401
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, osp.join(ROOT, 'tools', 'misc'))
-from dump_configs import fill_defaults  # noqa: E402
 
 CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'dbm', '**', '*.py'), recursive=True))
 CIFAR = [p for p in CONFIGS if '_resnet32_1xb64_cifar' in p and 'jpeg' not in p]
@@ -20,13 +17,6 @@ METHODS = ('ce', 'bs', 'ldam-drw', 'dbm-ce', 'dbm-drw', 'dbm-bs')
 
 def _name(p):
     return osp.relpath(p, ROOT)
-
-
-def _loss(cfg):
-    """The head's loss config with its class's default arguments filled in."""
-    loss = cfg.model.head.loss.to_dict()
-    fill_defaults(loss)
-    return ConfigDict(loss)
 
 
 def test_cifar_grid_is_complete():
@@ -64,7 +54,7 @@ def test_cifar_recipe(path, config_loader):
 
     head = cfg.model.head
     assert head.num_classes == C
-    loss = _loss(cfg)
+    loss = head_loss_with_defaults(cfg)
     if method in ('ce', 'bs'):
         assert head.type == 'LinearClsHead'
         assert loss.type == {'ce': 'CrossEntropyLoss', 'bs': 'BalancedSoftmaxLoss'}[method]
@@ -83,7 +73,7 @@ def test_cifar_recipe(path, config_loader):
 
 def test_large_scale_recipes(config_loader):
     cfg = config_loader('configs/dbm/resnet50_imagenet-lt.py')  # users type this name
-    loss = _loss(cfg)
+    loss = head_loss_with_defaults(cfg)
     assert (cfg.model.head.type, loss.type, loss.scale, loss.K, loss.tau, loss.base) == (
         'CosineClsHead', 'DBMLoss', 30.0, 0.1, 1.0, 'bs')
     assert cfg.model.backbone.depth == 50 and cfg.model.head.num_classes == 1000
@@ -126,5 +116,5 @@ def test_jpeg_100e_configs(config_loader):
         other = dict(cfg.to_dict(), model=None)
         assert other == dict(cfgs['ce'].to_dict(), model=None)
     assert cfgs['bs'].model.head.loss.type == 'BalancedSoftmaxLoss'
-    head, loss = cfgs['dbm-bs'].model.head, _loss(cfgs['dbm-bs'])
+    head, loss = cfgs['dbm-bs'].model.head, head_loss_with_defaults(cfgs['dbm-bs'])
     assert (head.type, loss.type, loss.base, loss.scale) == ('CosineClsHead', 'DBMLoss', 'bs', 32.0)

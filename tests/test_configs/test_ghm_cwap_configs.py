@@ -6,12 +6,11 @@ import glob
 import json
 import os.path as osp
 import re
-import sys
 
 import pytest
 import torch
 import torch.nn as nn
-from mmengine.config import ConfigDict
+from conftest import head_loss_with_defaults
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import PARAM_SCHEDULERS
 from mmpretrain.registry import MODELS
@@ -21,17 +20,8 @@ import mmltr  # noqa: F401
 from mmltr.models.losses import GHMCWAPLoss
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, osp.join(ROOT, 'tools', 'misc'))
-from dump_configs import fill_defaults  # noqa: E402
 
 CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'ghm_cwap', '**', '*.py'), recursive=True))
-
-
-def _loss(cfg):
-    """The head's loss config with its class's default arguments filled in."""
-    loss = cfg.model.head.loss.to_dict()
-    fill_defaults(loss)
-    return ConfigDict(loss)
 
 
 def test_config_grid_exists():
@@ -54,10 +44,10 @@ def test_config_grid_exists():
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, ROOT))
-def test_config_loads_and_builds_loss(path, config_loader):
+def test_config_loads_and_buildshead_loss_with_defaults(path, config_loader):
     cfg = config_loader(path)
     head = cfg.model.head
-    loss_cfg = _loss(cfg)
+    loss_cfg = head_loss_with_defaults(cfg)
     assert loss_cfg.type in ('GHMCWAPLoss', 'SeesawLoss', 'CrossEntropyLoss')
     if loss_cfg.type in ('GHMCWAPLoss', 'SeesawLoss'):
         assert loss_cfg.num_classes == head.num_classes

@@ -4,25 +4,13 @@ import os.path as osp
 
 import numpy as np
 import pytest
+from conftest import SMALL_N, SMALL_TEST
 from test_list_datasets import _gen_labels, write_list
 
 from mmltr.datasets import CIFAR10LT, lt_class_sizes
 
 CONFIG_DIR = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs',
                       '_base_', 'datasets')
-SMALL_N, SMALL_TEST = 100, 10  # CIFAR-10 images per class of the train / test split
-
-
-@pytest.fixture(scope='module')
-def small_cifar10(tmp_path_factory, fake_cifar, image_tree):
-    """Official CIFAR-10 pickles and the same images as a ``<split>/<class>/NNNN.png`` tree."""
-    root = str(tmp_path_factory.mktemp('small_cifar10'))
-    imgs, labels, test_imgs, test_labels = fake_cifar(root, 10, per_class=SMALL_N,
-                                                      test_per_class=SMALL_TEST, seed=5,
-                                                      learnable=False)
-    image_tree(osp.join(root, 'tree', 'train'), imgs, labels)
-    image_tree(osp.join(root, 'tree', 'test'), test_imgs, test_labels)
-    return dict(root=root, tree=osp.join(root, 'tree'))
 
 
 @pytest.fixture(scope='module')

@@ -6,7 +6,7 @@ import os.path as osp
 
 import numpy as np
 import pytest
-from conftest import missing_data
+from conftest import SMALL_N, SMALL_TEST, missing_data
 from mmpretrain.datasets import CIFAR10, CustomDataset
 from mmpretrain.datasets.categories import CIFAR10_CATEGORIES
 from mmpretrain.registry import DATASETS
@@ -15,20 +15,6 @@ from test_imbalance import C10_IF100
 from mmltr.datasets import CIFAR10LT, LongTailedDataset, lt_class_sizes
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-SMALL_N, SMALL_TEST = 100, 10  # images per class of the train / test split
-
-
-@pytest.fixture(scope='module')
-def small_cifar10(tmp_path_factory, fake_cifar, image_tree):
-    """The same images as official pickles and as a PNG tree (NNNN = rank within the class)."""
-    root = str(tmp_path_factory.mktemp('small_cifar10'))
-    imgs, labels, test_imgs, test_labels = fake_cifar(root, 10, per_class=SMALL_N,
-                                                      test_per_class=SMALL_TEST, seed=5,
-                                                      learnable=False)
-    image_tree(osp.join(root, 'tree', 'train'), imgs, labels)
-    image_tree(osp.join(root, 'tree', 'test'), test_imgs, test_labels)
-    return dict(root=root, tree=osp.join(root, 'tree'), imgs=imgs, labels=labels,
-                test_labels=test_labels)
 
 
 def _tree_cfg(tree, split, **kwargs):

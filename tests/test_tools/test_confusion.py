@@ -6,13 +6,13 @@ import sys
 
 import numpy as np
 import pytest
-import torch
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 import _analysis  # noqa: E402
 import confusion  # noqa: E402
+from conftest import tiny_checkpoint  # noqa: E402
 from test_per_class import check_png  # noqa: E402
 
 
@@ -40,23 +40,8 @@ def test_hand_count(tmp_path):
     assert json.load(open(paths[2]))['sorted_matrix'] == [[2, 0, 1], [1, 1, 1], [2, 1, 1]]
 
 
-def _tiny(tmp_path, fake_cifar, tiny_cifar_config, num_classes=10):
-    fake_cifar(str(tmp_path / 'data'))
-    cfg_path = tiny_cifar_config(str(tmp_path / 'data'), str(tmp_path / 'wd'), fast=False)
-    cfg = _analysis.load_config(cfg_path)
-    from mmengine.registry import init_default_scope
-    from mmpretrain.registry import MODELS
-    init_default_scope('mmpretrain')
-    torch.manual_seed(0)
-    model_cfg = cfg.model.copy()
-    model_cfg['head']['num_classes'] = num_classes
-    ckpt = str(tmp_path / f'm{num_classes}.pth')
-    torch.save({'state_dict': MODELS.build(model_cfg).state_dict()}, ckpt)
-    return cfg_path, cfg, ckpt
-
-
 def test_end_to_end_and_mismatch(tmp_path, fake_cifar, tiny_cifar_config):
-    cfg_path, cfg, ckpt = _tiny(tmp_path, fake_cifar, tiny_cifar_config)
+    cfg_path, cfg, ckpt = tiny_checkpoint(tmp_path, fake_cifar, tiny_cifar_config)
     res = confusion.main([cfg_path, ckpt, '--out', str(tmp_path / 'cm')])
     run = _analysis.run_test_split(_analysis.build_model(cfg, ckpt), _analysis.test_loader(cfg))
     hand = np.zeros((10, 10), dtype=int)
@@ -66,6 +51,6 @@ def test_end_to_end_and_mismatch(tmp_path, fake_cifar, tiny_cifar_config):
     assert (res['many_thr'], res['few_thr']) == (15, 5)  # the config's ShotAccuracy
     assert res['classes'][0] == 'airplane'
     check_png(tmp_path / 'cm.png')
-    _, _, bad = _tiny(tmp_path, fake_cifar, tiny_cifar_config, num_classes=5)
+    _, _, bad = tiny_checkpoint(tmp_path, fake_cifar, tiny_cifar_config, num_classes=5)
     with pytest.raises(ValueError, match=r'head\.fc\.weight.*\(5, 64\)'):
         confusion.main([cfg_path, bad, '--out', str(tmp_path / 'bad')])

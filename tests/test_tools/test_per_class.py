@@ -6,12 +6,12 @@ import os.path as osp
 import sys
 
 import pytest
-import torch
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
 import _analysis  # noqa: E402
 import per_class  # noqa: E402
+from conftest import tiny_checkpoint  # noqa: E402
 
 COUNTS = [500, 60, 10, 5]
 GROUPS = ['many', 'medium', 'few', 'few']
@@ -96,19 +96,10 @@ def test_bad_input(tmp_path):
 def test_config_and_checkpoint(tmp_path, fake_cifar, tiny_cifar_config):
     """End to end on a tiny CIFAR10LT config: the per-class numbers are the hand count of the
     model's own test predictions."""
-    fake_cifar(str(tmp_path / 'data'))
-    cfg_path = tiny_cifar_config(str(tmp_path / 'data'), str(tmp_path / 'wd'), fast=False)
-    cfg = _analysis.load_config(cfg_path)
-    from mmengine.registry import init_default_scope
-    from mmpretrain.registry import MODELS
-    init_default_scope('mmpretrain')
-    torch.manual_seed(0)
-    model_cfg = cfg.model.copy()
-    model_cfg['data_preprocessor'] = cfg.data_preprocessor
-    torch.save({'state_dict': MODELS.build(model_cfg).state_dict()}, tmp_path / 'm.pth')
+    cfg_path, cfg, ckpt = tiny_checkpoint(tmp_path, fake_cifar, tiny_cifar_config)
     # thresholds from the config's ShotAccuracy (many_thr=15, few_thr=5)
-    summary = per_class.main([cfg_path, str(tmp_path / 'm.pth'), '--out', str(tmp_path / 'pc')])
-    run = _analysis.run_test_split(_analysis.build_model(cfg, str(tmp_path / 'm.pth')),
+    summary = per_class.main([cfg_path, ckpt, '--out', str(tmp_path / 'pc')])
+    run = _analysis.run_test_split(_analysis.build_model(cfg, ckpt),
                                    _analysis.test_loader(cfg))
     classes = summary['runs']['run0']['classes']
     for c in classes:
