@@ -19,7 +19,7 @@ from .utils import CountsLike, check_hard_labels, check_numbers, reduce_class_we
 # Effective sizes are clamped to this before taking logs (a class with no samples has S_c = 0).
 _MIN_EFF_NUM = 1e-12
 # How the intra-category weights are normalised (design choice 5).
-INTRA_NORMS = ('batch', 'epoch', 'none')
+INTRA_NORMS = ('batch', 'batch_grad', 'epoch', 'none')
 
 
 @MODELS.register_module()
@@ -47,8 +47,9 @@ class GHMCWAPLoss(CountAwareLoss):
         use_inter (bool): Apply the inter-category margins M.
         max_weight (float, optional): Upper clamp of W (None: no clamp). Defaults to 10.
         intra_norm (str): How the intra-category weights are normalised: 'batch' (default,
-            per class within each batch), 'epoch' (over the previous epoch's histogram) or
-            'none' (Eq. 1 as written). See design choice 5.
+            per class within each batch), 'batch_grad' (per class within each batch, keeping the
+            sum of gradient norms), 'epoch' (over the previous epoch's histogram) or 'none'
+            (Eq. 1 as written). See design choice 5.
         momentum (float, optional): With ``intra_norm='batch'``, take the intra weights' region
             densities from a per-iteration running average of each class's share per region
             (GHM-C's momentum) instead of the previous epoch's histogram. None (default): the
@@ -107,6 +108,10 @@ class GHMCWAPLoss(CountAwareLoss):
          weights only redistribute the loss among a class's samples of the batch, S_c cancels,
          the loss and gradient scale stay those of cross-entropy, and inter-class balance is
          left to the margins. A class with a single sample in the batch gets weight 1.
+       * ``'batch_grad'``: as ``'batch'``, but the weights are scaled so that each class's
+         weighted gradient norms ``Σ w·g`` sum to its unweighted ones ``Σ g`` (the gradient scale
+         of cross-entropy is kept, not only the loss scale; harmonising moves weight onto hard
+         samples, whose gradients are larger).
        * ``'epoch'``: normalised once per class over the previous epoch's histogram
          (``Σ_i count_{c,i}·W_{c,i} / Σ_i count_{c,i} = 1``). Kept for ablation; it **does not
          train**: the weights of an epoch are fitted to the previous epoch's distribution of g,
@@ -202,7 +207,7 @@ class GHMCWAPLoss(CountAwareLoss):
         if intra_norm not in INTRA_NORMS:
             raise ValueError(f'GHMCWAPLoss: intra_norm must be one of {INTRA_NORMS}, got '
                              f'{intra_norm!r}.')
-        if momentum is not None and not (0 <= momentum < 1 and intra_norm == 'batch'):
+        if momentum is not None and not (0 <= momentum < 1 and intra_norm.startswith('batch')):
             raise ValueError(f'GHMCWAPLoss: momentum must be in [0, 1) and needs '
                              f"intra_norm='batch', got momentum={momentum}, "
                              f'intra_norm={intra_norm!r}.')
@@ -301,8 +306,8 @@ class GHMCWAPLoss(CountAwareLoss):
                     sample_w = self._momentum_weights(label, region)
                 else:
                     sample_w = self.weight_table[label, region]
-                if self.intra_norm == 'batch':
-                    sample_w = self._normalise_in_batch(sample_w, label)
+                if self.intra_norm in ('batch', 'batch_grad'):
+                    sample_w = self._normalise_in_batch(sample_w, label, g)
                 if self.max_weight is not None and self.intra_norm != 'epoch':
                     sample_w = sample_w.clamp(max=self.max_weight)
 
@@ -328,11 +333,15 @@ class GHMCWAPLoss(CountAwareLoss):
         widths = (self.edge_idx.diff(dim=1).float() / self.fine_bins)[label, region]
         return (self.density[label, region] / widths).pow(-self.alpha)
 
-    def _normalise_in_batch(self, raw: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
-        """Scale each class's weights so they sum to its sample count in the (global) batch."""
+    def _normalise_in_batch(self, raw: torch.Tensor, label: torch.Tensor,
+                            g: torch.Tensor) -> torch.Tensor:
+        """Scale each class's weights so that, over its samples in the (global) batch, they sum
+        to the sample count ('batch'), or the weighted gradient norms sum to the unweighted ones
+        ('batch_grad')."""
+        size = g.double() if self.intra_norm == 'batch_grad' else torch.ones_like(g).double()
         sums = raw.new_zeros(2, self.num_classes, dtype=torch.float64)
-        sums[0].index_add_(0, label, raw.double())
-        sums[1].index_add_(0, label, torch.ones_like(raw, dtype=torch.float64))
+        sums[0].index_add_(0, label, raw.double() * size)
+        sums[1].index_add_(0, label, size)
         if self.training and dist.get_world_size() > 1:
             dist.all_reduce(sums, op='sum')  # the batch is the global batch under DDP
         return (raw.double() * (sums[1] / sums[0].clamp_min(1e-300))[label]).to(raw.dtype)

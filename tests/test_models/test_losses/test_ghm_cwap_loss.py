@@ -159,7 +159,7 @@ def test_hand_computed_regions_weights_and_margins():
                                atol=1e-6)
 
 
-@pytest.mark.parametrize('intra_norm', ['batch', 'none'])
+@pytest.mark.parametrize('intra_norm', ['batch', 'batch_grad', 'none'])
 def test_hand_computed_batch_normalised_and_literal_weights(intra_norm):
     loss = GHMCWAPLoss(2, bins=N, fine_bins=FB, alpha=ALPHA, gamma=0.0, class_counts=[1, 1],
                        intra_norm=intra_norm, max_weight=None)
@@ -175,6 +175,10 @@ def test_hand_computed_batch_normalised_and_literal_weights(intra_norm):
         scale0 = 3 / (2 * raw0[0] + raw0[2])
         expected_w = [raw[0] * scale0, raw[1] * scale0, raw[2] * scale0, 1.0]
         assert abs(sum(expected_w[:3]) - 3) < 1e-12
+    elif intra_norm == 'batch_grad':  # the weighted gradient norms sum to the unweighted ones
+        scale0 = sum(gs[:3]) / sum(r * g for r, g in zip(raw[:3], gs[:3]))
+        expected_w = [raw[0] * scale0, raw[1] * scale0, raw[2] * scale0, 1.0]
+        assert abs(sum(w * g for w, g in zip(expected_w, gs)) - sum(gs)) < 1e-12
     else:  # Eq. 1 as written: head-heavy, unnormalised
         expected_w = raw
     out = feed_none(loss, gs, ys)
