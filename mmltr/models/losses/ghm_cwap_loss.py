@@ -46,12 +46,12 @@ class GHMCWAPLoss(CountAwareLoss):
         use_intra (bool): Apply the intra-category weights W.
         use_inter (bool): Apply the inter-category margins M.
         max_weight (float, optional): Upper clamp of W (None: no clamp). Defaults to 10.
-        intra_norm (str): How the intra-category weights are normalised: 'batch' (default,
-            per class within each batch), 'batch_grad' (per class within each batch, keeping the
-            sum of gradient norms), 'epoch' (over the previous epoch's histogram) or 'none'
-            (Eq. 1 as written). See design choice 5.
-        momentum (float, optional): With ``intra_norm='batch'``, take the intra weights' region
-            densities from a per-iteration running average of each class's share per region
+        intra_norm (str): How the intra-category weights are normalised: 'batch_grad' (default:
+            per class within each batch, keeping the sum of gradient norms), 'batch' (per class
+            within each batch, keeping the sum of weights), 'epoch' (over the previous epoch's
+            histogram) or 'none' (Eq. 1 as written). See design choice 5.
+        momentum (float, optional): With a per-batch ``intra_norm``, take the intra weights'
+            region densities from a per-iteration running average of each class's share per region
             (GHM-C's momentum) instead of the previous epoch's histogram. None (default): the
             previous epoch's histogram. See design choice 5.
         aura (str): The width rule of AURA: 'log_e' (default, ``1/log(e + v)``) or 'log' (the
@@ -101,17 +101,18 @@ class GHMCWAPLoss(CountAwareLoss):
        treated as holding one sample (``v = 1/(N·d)``), so a sample landing there gets a finite
        weight. How the weights are normalised is ``intra_norm``:
 
-       * ``'batch'`` (default): in every batch, each class's weights are scaled to sum to the
+       * ``'batch'``: in every batch, each class's weights are scaled to sum to the
          number of its samples in the batch (under DDP the global batch: one ``all_reduce`` of
          2·C numbers per iteration, so 2 processes equal 1 process with the same global batch).
          This is GHM-C's normalisation (by the number of valid samples) applied per category:
          weights only redistribute the loss among a class's samples of the batch, S_c cancels,
          the loss and gradient scale stay those of cross-entropy, and inter-class balance is
          left to the margins. A class with a single sample in the batch gets weight 1.
-       * ``'batch_grad'``: as ``'batch'``, but the weights are scaled so that each class's
+       * ``'batch_grad'`` (default): as ``'batch'``, but the weights are scaled so that each class's
          weighted gradient norms ``Σ w·g`` sum to its unweighted ones ``Σ g`` (the gradient scale
          of cross-entropy is kept, not only the loss scale; harmonising moves weight onto hard
-         samples, whose gradients are larger).
+         samples, whose gradients are larger). Measured on the quickstart recipe (Fashion-MNIST-LT
+         IF 500, 4 epochs): 49.5 top-1 against 32.3 with ``'batch'`` (CE: 54.5-60.4).
        * ``'epoch'``: normalised once per class over the previous epoch's histogram
          (``Σ_i count_{c,i}·W_{c,i} / Σ_i count_{c,i} = 1``). Kept for ablation; it **does not
          train**: the weights of an epoch are fitted to the previous epoch's distribution of g,
@@ -182,7 +183,7 @@ class GHMCWAPLoss(CountAwareLoss):
                  use_intra: bool = True,
                  use_inter: bool = True,
                  max_weight: Optional[float] = 10.0,
-                 intra_norm: str = 'batch',
+                 intra_norm: str = 'batch_grad',
                  aura: str = 'log_e',
                  momentum: Optional[float] = None,
                  class_counts: CountsLike = None,

@@ -190,7 +190,7 @@ def test_hand_computed_batch_normalised_and_literal_weights(intra_norm):
 def test_momentum_density_and_weights_by_hand():
     mu = 0.75
     loss = GHMCWAPLoss(2, bins=N, fine_bins=FB, alpha=ALPHA, gamma=0.0, class_counts=[1, 1],
-                       momentum=mu, max_weight=None)
+                       momentum=mu, max_weight=None, intra_norm='batch')
     feed(loss, G0 + G1, [0] * len(G0) + [1])
     loss.on_train_epoch_end()
     e0 = hand_new_edges([5, 1, 1])
@@ -215,7 +215,7 @@ def test_momentum_density_and_weights_by_hand():
 
 def test_batch_weights_clamped_after_normalisation():
     loss = GHMCWAPLoss(2, bins=N, fine_bins=FB, class_counts=[1, 1], use_inter=False,
-                       max_weight=2.0).train()
+                       max_weight=2.0, intra_norm='batch').train()
     feed(loss, [0.01] * 20 + [0.95], [0] * 21)
     loss.on_train_epoch_end()
     feed(loss, [0.01] * 20 + [0.95], [0] * 21)
@@ -532,7 +532,8 @@ def _ddp_worker(rank, world, port, out_dir, options):
         tdist.destroy_process_group()
 
 
-@pytest.mark.parametrize('options', [dict(), dict(intra_norm='epoch'), dict(momentum=0.75)])
+@pytest.mark.parametrize('options', [dict(), dict(intra_norm='batch'), dict(intra_norm='epoch'),
+                                     dict(momentum=0.75)])
 def test_two_process_gloo_matches_single_process(tmp_path, free_port, options):
     """2 processes with half of each global batch = 1 process with the whole batch: the same
     histograms, regions and tables, and the same per-sample losses (the in-batch normalisation

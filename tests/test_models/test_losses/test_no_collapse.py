@@ -48,6 +48,7 @@ METHODS = {
     'ghm-cwap-inter': (LINEAR, dict(GHM, use_intra=False)),
     'ghm-cwap-intra': (LINEAR, dict(GHM, use_inter=False)),
     'ghm-cwap-ura': (LINEAR, dict(GHM, adaptive_bins=False)),
+    'ghm-cwap-batch': (LINEAR, dict(GHM, intra_norm='batch')),
     'difficulty-net': (LINEAR, dict(type='CrossEntropyLoss')),
 }
 
@@ -136,7 +137,7 @@ def test_no_collapse_on_fashion_mnist_lt(method, fashion_mnist_subset, tmp_path)
     assert [e['epoch'] for e in epochs] == list(range(EPOCHS))
     if method != 'difficulty-net':  # (its meta step calls the loss more than once per batch)
         assert all(sum(e['count']) == len(runner.train_dataloader.dataset) for e in epochs)
-    if method.startswith('ghm-cwap') and METHODS[method][1].get('use_intra', True):
+    if METHODS[method][1].get('intra_norm') == 'batch':
         # the intra weights only redistribute: a batch's weights never sum above its size
         ratios = [e['batch_w_ratio']['max'] for e in epochs if 'batch_w_ratio' in e]
         assert len(ratios) == EPOCHS - 1 and max(ratios) <= 1 + 1e-5
