@@ -74,6 +74,11 @@ class PerClassAccuracyHook(Hook):
     def before_test_epoch(self, runner) -> None:
         self._publish(runner, 'test')
 
+    def after_run(self, runner) -> None:
+        # a metric used after this run must not write into this run's work dir
+        for key in (WORK_DIR_KEY, EVAL_NAME_KEY):
+            runner.message_hub.pop_info(key, None)
+
     # ------------------------------------------------------------------ scalars
     def after_val_epoch(self, runner, metrics: Optional[dict] = None) -> None:
         self._send(runner, runner.val_evaluator, metrics)
