@@ -60,7 +60,6 @@ class TrainDiagnosticsHook(Hook):
         self.loss_module = getattr(head, 'loss_module', None)
         if self.loss_module is None:
             raise ValueError('TrainDiagnosticsHook: the model has no head.loss_module to watch.')
-        self.num_classes = None
         self._handles.append(self.loss_module.register_forward_hook(self._on_loss))
         wrapper = runner.optim_wrapper
         optimizers = ([w.optimizer for w in wrapper.values()] if hasattr(wrapper, 'values')
