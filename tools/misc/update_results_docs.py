@@ -1,0 +1,611 @@
+"""Regenerate the model-zoo pages from the configs and the results file.
+
+    python tools/misc/update_results_docs.py [--results docs/results/results.json] [--check]
+
+No number in these pages is typed by hand. From ``docs/results/results.json`` (written by
+``tools/reproduce.py``: ``{"suites": {NAME: {..., "rows": [...]}}}``) and the configs, it writes
+
+* ``configs/<folder>/README.md`` for each method folder (dbm, ghm_cwap, difficulty_net,
+  baselines): the paper, a table of the folder's configs (method, backbone, dataset, imbalance
+  factor, schedule and batch read from the config with ``mmengine.Config``; the paper's top-1), the
+  measured results of every results row whose config is in the folder, and how to run them;
+* ``configs/<folder>/metafile.yml`` in MMPretrain's metafile format: a Collection for the folder
+  and a Model per config, with ``Results: null`` until a suite has measured the config as it is
+  (status ok, no ``cfg_options``, not a smoke run, all of the config's epochs); no ``Weights``,
+  since mmltr releases no checkpoints;
+* ``model-index.yml``, importing the metafiles;
+* in ``README.md``, the text between a line ``<!-- results:NAME -->`` and a line
+  ``<!-- /results:NAME -->`` (each marker alone on its line) becomes the table of suite NAME. A
+  marker naming a suite the results file does not have is an error.
+
+``--check`` writes nothing and exits 1 if any of these files differs from what would be
+written (CI runs it through the tests).
+
+The paper column comes from the results rows' ``paper`` entries and from statements in a config's
+leading comment block, written ``<Name> paper Table <n> (<what>): IF100 84.60, IF50 87.06.`` (one
+number per imbalance factor, read for every config of the folder whose file name differs only in
+``-if<k>``) or ``<Name> paper Table <n> (<what>): 38.77.`` (that config only).
+"""
+import argparse
+import difflib
+import json
+import math
+import os
+import os.path as osp
+import re
+import sys
+
+import yaml
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+GENERATOR = 'tools/misc/update_results_docs.py'
+STATUSES = ('ok', 'crashed', 'nan', 'not run')
+STATUS_TEXT = {'crashed': 'crashed', 'nan': 'NaN loss', 'not run': 'not measured yet'}
+NOT_MEASURED = 'not measured yet'
+
+
+def paper(authors, title, venue, url):
+    return dict(authors=authors, title=title, venue=venue, url=url)
+
+
+DBM = paper('Son et al.', 'Difficulty-aware Balancing Margin Loss for Long-tailed Recognition',
+            'AAAI 2025', 'https://arxiv.org/abs/2412.15477')
+GHM_CWAP = paper('Zhang et al.',
+                 'Solving the Long-Tailed Problem via Intra- and Inter-Category Balance',
+                 'ICASSP 2022', 'https://arxiv.org/abs/2204.09234')
+DIFFICULTY_NET = paper('Sinha & Ohashi',
+                       'Difficulty-Net: Learning to Predict Difficulty for Long-Tailed Recognition',
+                       'WACV 2023', 'https://arxiv.org/abs/2209.02960')
+BS = paper('Ren et al.', 'Balanced Meta-Softmax for Long-Tailed Visual Recognition',
+           'NeurIPS 2020', 'https://arxiv.org/abs/2007.10740')
+LDAM = paper('Cao et al.', 'Learning Imbalanced Datasets with Label-Distribution-Aware Margin Loss',
+             'NeurIPS 2019', 'https://arxiv.org/abs/1906.07413')
+CB = paper('Cui et al.', 'Class-Balanced Loss Based on Effective Number of Samples', 'CVPR 2019',
+           'https://arxiv.org/abs/1901.05555')
+FOCAL = paper('Lin et al.', 'Focal Loss for Dense Object Detection', 'ICCV 2017',
+              'https://arxiv.org/abs/1708.02002')
+SEESAW = paper('Wang et al.', 'Seesaw Loss for Long-Tailed Instance Segmentation', 'CVPR 2021',
+               'https://arxiv.org/abs/2008.10032')
+
+# file-name method -> (title, paper of the method when it is not the folder's own)
+METHODS = {
+    'ce': ('CE', None), 'bs': ('BS', BS), 'ldam-drw': ('LDAM-DRW', LDAM),
+    'dbm-ce': ('DBM-CE', None), 'dbm-drw': ('DBM-DRW', None), 'dbm-bs': ('DBM-BS', None),
+    'ghm-cwap': ('GHM-CWAP', None), 'seesaw': ('Seesaw', SEESAW),
+    'difficulty-net': ('Difficulty-Net', None), 'cb': ('CB', CB), 'focal': ('focal', FOCAL)}
+
+FOLDERS = {
+    'dbm': dict(
+        collection='DBM', paper=DBM, others=(BS, LDAM),
+        intro='DBM-CE, DBM-DRW and DBM-BS (`DBMLoss` on `CosineClsHead`) with the baselines of '
+        'the DBM paper (cross-entropy, Balanced Softmax, LDAM-DRW) on CIFAR-10/100-LT with the '
+        "paper's CIFAR recipe; DBM-BS with the large-scale recipe on ImageNet-LT and iNaturalist "
+        '2018; and, in `jpeg/`, the shortened GPU reproduction on the JPEG copy of CIFAR-10.'),
+    'ghm_cwap': dict(
+        collection='GHM-CWAP', paper=GHM_CWAP, others=(SEESAW,),
+        intro='GHM-CWAP (`GHMCWAPLoss`) with the softmax cross-entropy and Seesaw baselines on '
+        "the paper's Table 1 grid (CIFAR-10/100-LT, LDAM's step recipe), its Table 3 ablations, "
+        'ResNet-50 on ImageNet-LT and iNaturalist 2018, and, in `jpeg/`, the shortened GPU runs on '
+        'the JPEG copy of CIFAR-10. The paper has no public code: the open choices are ours and '
+        "are documented in `GHMCWAPLoss`'s docstring."),
+    'difficulty_net': dict(
+        collection='Difficulty-Net', paper=DIFFICULTY_NET, others=(),
+        intro='Stage 1 of Difficulty-Net (`DifficultyNetClassifier` with `DifficultyNetHook`: a '
+        'second-order meta step on a balanced held-out set) on CIFAR-10/100-LT, ImageNet-LT and '
+        'Places-LT, and, in `jpeg/`, the shortened GPU run on the JPEG copy of CIFAR-10. The '
+        'second stage (label-aware smoothing) is not implemented, so the two-stage numbers the '
+        "paper reports (quoted in the configs' header comments) are not comparable and the paper "
+        'column stays empty.'),
+    'baselines': dict(
+        collection='Baselines', paper=None, others=(BS, LDAM, CB, FOCAL, SEESAW),
+        intro='Plain softmax cross-entropy with crop + flip on CIFAR-10/100-LT, ImageNet-LT, '
+        'iNaturalist 2018 and Places-LT. The loss baselines that the method papers compare with '
+        'sit next to those methods, with their recipes: Balanced Softmax and LDAM-DRW in '
+        '`configs/dbm/`, Seesaw in `configs/ghm_cwap/`. The class-balanced and focal losses '
+        '(`ClassBalancedLoss`, `SoftmaxFocalLoss`) are there for your own configs.'),
+}
+
+DATASETS = {'CIFAR10LT': 'CIFAR-10-LT', 'CIFAR100LT': 'CIFAR-100-LT', 'ImageNetLT': 'ImageNet-LT',
+            'INaturalist2018': 'iNaturalist 2018', 'PlacesLT': 'Places-LT'}
+FOLDER_DATASETS = {'cifar10-jpeg': 'CIFAR-10 (JPEG copy)'}
+NAME_RE = re.compile(r'^(?P<method>[^_]+)_(?P<backbone>[^_]+)_(?P<gpus>\d+)xb(?P<batch>\d+)_'
+                     r'(?P<dataset>[^_]+)(?:_(?P<extra>.+))?$')
+PAPER_RE = re.compile(r'(?P<label>\b[A-Z][\w-]* paper Table \d+(?: \([^)]*\))?): '
+                      r'(?P<values>IF ?\d+ \d+\.\d+(?:, IF ?\d+ \d+\.\d+)*|\d+\.\d+)')
+
+
+# ---------------------------------------------------------------------------------------------
+# the results file
+# ---------------------------------------------------------------------------------------------
+def load_results(path: str, root: str) -> dict:
+    """The suites of ``path``, checked: every row names an existing config and a known status."""
+    if not osp.isfile(path):
+        raise ValueError(f'--results: {path} does not exist; tools/reproduce.py writes it '
+                         '(with nothing measured yet it holds {"suites": {}})')
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except json.JSONDecodeError as e:
+        raise ValueError(f'--results: {path} is not valid JSON ({e})') from None
+    if not isinstance(data, dict) or not isinstance(data.get('suites'), dict):
+        raise ValueError(f'--results: {path} must hold an object {{"suites": {{NAME: suite}}}}')
+    for name, suite in data['suites'].items():
+        where = f'{path}: suite {name!r}'
+        if suite.get('suite', name) != name:
+            raise ValueError(f'{where} says "suite": {suite["suite"]!r}; the key and the name '
+                             'must be the same')
+        if not isinstance(suite.get('rows'), list) or 'measured' not in suite:
+            raise ValueError(f'{where} needs "measured" (true/false) and a list of "rows"')
+        for i, row in enumerate(suite['rows']):
+            row_where = f'{where}, row {row.get("name", i)!r}'
+            if row.get('status') not in STATUSES:
+                raise ValueError(f'{row_where}: status {row.get("status")!r} is none of '
+                                 f'{", ".join(STATUSES)}')
+            if not suite['measured'] and row['status'] != 'not run':
+                raise ValueError(f'{row_where}: status {row["status"]!r} in a suite with '
+                                 '"measured": false (set measured to true, or the status to '
+                                 '"not run")')
+            if not osp.isfile(osp.join(root, row.get('config', ''))):
+                raise ValueError(f'{row_where}: config {row.get("config")!r} does not exist '
+                                 f'under {root}')
+    return data['suites']
+
+
+def reproduces_config(suite: dict, row: dict) -> bool:
+    """Whether ``row`` measured its config as it is (what a metafile's Results may claim)."""
+    return (suite['measured'] and not suite.get('smoke') and row['status'] == 'ok'
+            and not row.get('cfg_options') and suite.get('epochs') == suite.get('config_epochs'))
+
+
+def suite_rows(suites: dict):
+    """``(suite name, suite, row)`` for every row, suites in name order."""
+    for name in sorted(suites):
+        for row in suites[name]['rows']:
+            yield name, suites[name], row
+
+
+# ---------------------------------------------------------------------------------------------
+# what a config reproduces
+# ---------------------------------------------------------------------------------------------
+def header_text(path: str) -> str:
+    """The config's leading comment block as one line of text."""
+    lines = []
+    with open(path) as f:
+        for line in f:
+            if not line.startswith('#'):
+                if line.strip():
+                    break
+                continue
+            lines.append(line.lstrip('#').strip())
+    return ' '.join(lines)
+
+
+def header_papers(path: str, siblings) -> dict:
+    """``{imbalance factor or None: (top-1 text, source)}`` stated in the headers of ``path``
+    (every form) and of ``siblings`` (the per-imbalance-factor form only)."""
+    out = {}
+    for i, p in enumerate([path, *siblings]):
+        for m in PAPER_RE.finditer(header_text(p)):
+            values = m.group('values')
+            if values.startswith('IF'):
+                for factor, top1 in re.findall(r'IF ?(\d+) (\d+\.\d+)', values):
+                    out.setdefault(int(factor), (top1, m.group('label')))
+            elif i == 0:
+                out.setdefault(None, (values, m.group('label')))
+    return out
+
+
+def dataset_name(ds: dict) -> str:
+    if ds.get('type') in DATASETS:
+        return DATASETS[ds['type']]
+    if ds.get('type') == 'LongTailedDataset':
+        return f'{dataset_name(ds["dataset"])}, long-tailed'
+    root = osp.basename(str(ds.get('data_root', '')).rstrip('/'))
+    return FOLDER_DATASETS.get(root, f'{ds.get("type")} `{ds.get("data_root")}`')
+
+
+def imbalance_factor(ds: dict):
+    while ds is not None:
+        if ds.get('imbalance_factor') is not None:
+            return ds['imbalance_factor']
+        ds = ds.get('dataset')
+    return None
+
+
+def backbone_name(model: dict) -> str:
+    bb = model['backbone']
+    kind, depth = bb['type'], bb.get('depth')
+    if kind == 'ResNet32_CIFAR':
+        name = 'ResNet-32 (CIFAR)'
+    elif kind == 'ResNeXt':
+        name = f'ResNeXt-{depth} ({bb.get("groups")}x{bb.get("width_per_group")}d)'
+    elif kind.startswith('ResNet') and depth:
+        name = f'ResNet-{depth}'
+    else:
+        name = kind
+    if (bb.get('init_cfg') or {}).get('type') == 'Pretrained':
+        name += ', pretrained'
+    return name
+
+
+def schedule(cfg) -> str:
+    scheds = cfg.get('param_scheduler') or []
+    if isinstance(scheds, dict):  # one list per optimizer: the model's
+        scheds = scheds.get('model', scheds) if 'type' not in scheds else [scheds]
+    parts = []
+    for s in scheds:
+        if s['type'] == 'LinearLR':
+            parts.append(f'{s.get("end")}-ep warm-up')
+        elif s['type'] == 'CosineAnnealingLR':
+            parts.append('cosine')
+        elif s['type'] == 'MultiStepLR':
+            parts.append(f'x{s.get("gamma")} at {", ".join(map(str, s["milestones"]))}')
+        else:
+            parts.append(s['type'])
+    return f'{cfg.train_cfg.max_epochs} ep' + (f', {" + ".join(parts)}' if parts else '')
+
+
+def config_entry(root: str, path: str) -> dict:
+    """What the config at ``root/path`` trains: its file name parts and its resolved values."""
+    from mmengine.config import Config
+    full = osp.join(root, path)
+    cfg = Config.fromfile(full)
+    stem = osp.splitext(osp.basename(path))[0]
+    name = NAME_RE.match(stem)
+    if name:
+        method, extra = name['method'], name['extra']
+    else:  # a name users type (e.g. dbm/resnet50_imagenet-lt.py): the header says the method
+        method, extra = re.split(r'[ ,]', header_text(full), maxsplit=1)[0].lower(), None
+    if method not in METHODS:
+        raise ValueError(f'{path}: method {method!r} is none of {", ".join(METHODS)}: name the '
+                         'config {method}_{backbone}_{gpus}xb{batch}_{dataset}.py, or add the '
+                         f'method to METHODS in {GENERATOR}')
+    title, method_paper = METHODS[method]
+    per_gpu = cfg.train_dataloader.batch_size
+    if name:
+        batch, total = f'{name["gpus"]} x {per_gpu}', int(name['gpus']) * per_gpu
+    else:
+        total = (cfg.get('auto_scale_lr') or {}).get('base_batch_size', per_gpu)
+        batch = f'{total} ({per_gpu} per GPU)'
+    family = re.sub(r'-if\d+', '-if*', stem)
+    folder = osp.dirname(full)
+    siblings = sorted(osp.join(folder, f) for f in os.listdir(folder) if f.endswith('.py')
+                      and f != stem + '.py' and re.sub(r'-if\d+', '-if*', f[:-3]) == family)
+    factor = imbalance_factor(cfg.train_dataloader.dataset)
+    papers = header_papers(full, siblings)
+    dataset = dataset_name(cfg.train_dataloader.dataset)
+    source = papers.get(factor) or papers.get(None)
+    return dict(
+        path=path, stem=stem, title=title + (f' ({extra})' if extra else ''),
+        method_paper=method_paper, backbone=backbone_name(cfg.model), dataset=dataset,
+        imbalance_factor=factor, epochs=cfg.train_cfg.max_epochs, schedule=schedule(cfg),
+        batch=batch, batch_size=total, paper=source)
+
+
+def folder_configs(root: str, folder: str) -> list:
+    top = osp.join(root, 'configs', folder)
+    paths = [osp.relpath(osp.join(d, f), root).replace(os.sep, '/')
+             for d, _, files in os.walk(top) for f in files if f.endswith('.py')]
+    # the folder's own configs first; numbers in the names in numeric order (if10 < if50 < if100)
+    return sorted(paths, key=lambda p: (p.count('/'), [int(t) if t.isdigit() else t
+                                                       for t in re.split(r'(\d+)', p)]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Markdown
+# ---------------------------------------------------------------------------------------------
+def num(value, spec: str = '.2f') -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return '—'
+    return format(value, spec)
+
+
+def md_table(head, rows) -> list:
+    return ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head),
+            *('| ' + ' | '.join(str(c) for c in row) + ' |' for row in rows)]
+
+
+class Notes:
+    """Numbered sources of the paper numbers of one table."""
+
+    def __init__(self):
+        self.sources = {}
+
+    def cite(self, paper) -> str:
+        if not paper:
+            return '—'
+        number = self.sources.setdefault(paper[1], len(self.sources) + 1)
+        return f'{paper[0]} [{number}]'
+
+    def lines(self) -> list:
+        return ['', *(f'[{i}] {source}  ' for source, i in self.sources.items())] \
+            if self.sources else []
+
+
+def row_paper(row: dict, entries: dict):
+    """``(top-1 text, source)``: the row's own, else its config's (when run as it is)."""
+    if row.get('paper'):
+        return num(row['paper']['top1']), row['paper']['source']
+    entry = entries.get(row['config'])
+    return entry['paper'] if entry and not row.get('cfg_options') else None
+
+
+def result_cells(row: dict) -> list:
+    """top-1 (with the seeds' std), many, medium, few, s/epoch train, with eval, peak MiB."""
+    if row['status'] != 'ok':
+        return [STATUS_TEXT[row['status']]] + [''] * 6
+    top1 = num(row.get('top1'))
+    if row.get('top1_std') is not None:
+        top1 += f' ± {num(row["top1_std"])}'
+    return [top1, num(row.get('many')), num(row.get('medium')), num(row.get('few')),
+            num(row.get('sec_per_epoch_train')), num(row.get('sec_per_epoch_with_eval')),
+            num(row.get('peak_gpu_mem_mib'), '.0f')]
+
+
+def config_link(row: dict, page: str) -> str:
+    rel = osp.relpath(row['config'], osp.dirname(page) or '.').replace(os.sep, '/')
+    text = f'[{osp.splitext(osp.basename(row["config"]))[0]}]({rel})'
+    options = row.get('cfg_options') or []
+    return text + (' with ' + ', '.join(f'`{o}`' for o in options) if options else '')
+
+
+def epochs_text(suite: dict) -> str:
+    text = str(suite.get('epochs'))
+    if suite.get('config_epochs') not in (None, suite.get('epochs')):
+        text += f' of {suite["config_epochs"]}'
+    return text + (' (smoke)' if suite.get('smoke') else '')
+
+
+def suite_section(name: str, suite: dict, entries: dict) -> list:
+    """The README.md text of one suite: what and where it ran, and its table."""
+    about = f'**{suite.get("title", name)}** (`{name}`). {suite.get("description", "")}'.strip()
+    if suite['measured']:
+        seeds = ', '.join(str(s) for s in suite.get('seeds') or [])
+        about += (f' Measured on {suite.get("device")}, {suite.get("date")}, commit '
+                  f'`{suite.get("commit")}`, {epochs_text(suite)} epochs, seeds {seeds}.')
+        if suite.get('smoke'):
+            about += ' A smoke run: not a reproduction.'
+    else:
+        about += ' Not measured yet.'
+    notes = Notes()
+    head = ['method', 'config', 'top-1', 'many', 'medium', 'few', 'paper top-1',
+            's/epoch (train)', 's/epoch (with eval)', 'peak GPU MiB']
+    rows = [[row.get('title', row['name']), config_link(row, 'README.md'),
+             *result_cells(row)[:4], notes.cite(row_paper(row, entries)), *result_cells(row)[4:]]
+            for row in suite['rows']]
+    return [about, '', *md_table(head, rows), *notes.lines()]
+
+
+def cite_paper(p: dict) -> str:
+    return f'{p["authors"]}, [{p["title"]}]({p["url"]}), {p["venue"]}'
+
+
+def folder_readme(folder: str, entries: list, suites: dict, entries_by_path: dict) -> str:
+    info = FOLDERS[folder]
+    page = f'configs/{folder}/README.md'
+    out = [f'<!-- Generated by {GENERATOR} from the configs and docs/results/results.json: '
+           'do not edit. -->', f'# {info["collection"]}', '']
+    if info['paper']:
+        out += [f'> {cite_paper(info["paper"])}', '']
+    out += [info['intro'], '']
+    if info['others']:
+        out += ['Baseline methods and their papers:', '']
+        out += [f'* {cite_paper(p)}' for p in info['others']] + ['']
+
+    rows = [(n, s, r) for n, s, r in suite_rows(suites)
+            if r['config'].startswith(f'configs/{folder}/')]
+    notes = Notes()
+    table = []
+    for e in entries:
+        mine = [(n, s, r) for n, s, r in rows if r['config'] == e['path']]
+        measured = [f'{num(r["top1"])} (`{n}`)' for n, s, r in mine if reproduces_config(s, r)]
+        if not measured and any(s['measured'] for _, s, _ in mine):
+            measured = ['see [Results](#results)']
+        table.append([config_link(dict(config=e['path']), page), e['title'], e['backbone'],
+                      e['dataset'], e['imbalance_factor'] or '—', e['schedule'], e['batch'],
+                      notes.cite(e['paper']), ', '.join(measured) or NOT_MEASURED])
+    out += ['## Configs', '',
+            'Read from each config (mmengine `Config`): dataset, imbalance factor (IF), schedule '
+            '(epochs, learning-rate policy) and batch (GPUs x images per GPU). The paper column '
+            "is the config's header comment or a results row; measured top-1 is a suite's run "
+            'of the config as it is.', '']
+    out += md_table(['config', 'method', 'backbone', 'dataset', 'IF', 'schedule', 'batch',
+                     'paper top-1', 'measured top-1'], table) + notes.lines() + ['']
+
+    out += ['## Results', '']
+    if rows:
+        out += [f'From `docs/results/results.json` ({GENERATOR}). s/epoch: seconds per training '
+                'epoch, without and with the evaluation; peak GPU MiB: the largest allocation.',
+                '']
+        notes = Notes()
+        table = [[config_link(r, page), f'`{n}`', *result_cells(r)[:4],
+                  notes.cite(row_paper(r, entries_by_path)), *result_cells(r)[4:],
+                  *((s.get('device'), epochs_text(s), s.get('date'), f'`{s.get("commit")}`')
+                    if s['measured'] else ('', '', '', ''))] for n, s, r in rows]
+        out += md_table(['config', 'suite', 'top-1', 'many', 'medium', 'few', 'paper top-1',
+                         's/epoch (train)', 's/epoch (with eval)', 'peak GPU MiB', 'device',
+                         'epochs', 'date', 'commit'], table) + notes.lines()
+    else:
+        out += [f'{NOT_MEASURED[0].upper()}{NOT_MEASURED[1:]}: no suite of '
+                '`docs/results/results.json` runs a config of this folder.']
+
+    example = next((e['path'] for e in entries if e['imbalance_factor'] in (100, None)
+                    and e['title'].startswith(info['collection'])), entries[0]['path'])
+    names = sorted({n for n, _, _ in rows})
+    listed = ', '.join(f'`{n}`' for n in names)
+    out += ['', '## How to run', '', '```bash', '# one GPU (or the CPU)',
+            f'python tools/train.py {example}', '# 8 GPUs', f'bash tools/dist_train.sh {example} 8',
+            '# a suite of docs/results/results.json: its runs, then these pages',
+            f'python tools/reproduce.py {names[0] if names else "SUITE"}', '```', '',
+            'Any config of the table runs the same way. The `{gpus}xb{batch}` part of a config '
+            'name is the number of GPUs and the images per GPU it was written for; on another '
+            'number of GPUs add `--auto-scale-lr` to scale the learning rate with the total '
+            'batch. ' + (f'Suites with configs of this folder: {listed}.' if names
+                         else 'No suite runs a config of this folder yet.')]
+    return '\n'.join(out) + '\n'
+
+
+# ---------------------------------------------------------------------------------------------
+# metafiles, model index, README markers
+# ---------------------------------------------------------------------------------------------
+class _Dumper(yaml.SafeDumper):
+    """Block lists indented under their key, as MMPretrain's metafiles are written."""
+
+    def increase_indent(self, flow=False, indentless=False):
+        return super().increase_indent(flow, False)
+
+
+def dump_yaml(header: str, data: dict) -> str:
+    return header + yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                              width=1000)
+
+
+def model_results(entry: dict, suites: dict):
+    """MMPretrain ``Results`` of the config: one per suite that measured it as it is."""
+    dataset = entry['dataset'] + (f' IF{entry["imbalance_factor"]}'
+                                  if entry['imbalance_factor'] else '')
+    out = []
+    for _, suite, row in suite_rows(suites):
+        if row['config'] == entry['path'] and reproduces_config(suite, row):
+            metrics = {'Top 1 Accuracy': row['top1']}
+            for key, label in (('many', 'Many-shot'), ('medium', 'Medium-shot'),
+                               ('few', 'Few-shot')):
+                if num(row.get(key)) != '—':
+                    metrics[f'{label} Accuracy'] = row[key]
+            out.append({'Task': 'Image Classification', 'Dataset': dataset, 'Metrics': metrics})
+    return out or None
+
+
+def metafile(folder: str, entries: list, suites: dict, names: dict) -> str:
+    info = FOLDERS[folder]
+    collection = {'Name': info['collection'], 'Metadata': {
+        'Training Data': sorted({e['dataset'] for e in entries}),
+        'Architecture': sorted({e['backbone'] for e in entries})}}
+    if info['paper']:
+        collection['Paper'] = {'Title': info['paper']['title'], 'URL': info['paper']['url']}
+    collection['README'] = f'configs/{folder}/README.md'
+    models = []
+    for e in entries:
+        metadata = {'Training Data': e['dataset']}
+        if e['imbalance_factor']:
+            metadata['Imbalance Factor'] = e['imbalance_factor']
+        metadata.update({'Epochs': e['epochs'], 'Batch Size': e['batch_size'],
+                         'Architecture': [e['backbone']]})
+        model = {'Name': names[e['path']], 'Metadata': metadata,
+                 'In Collection': info['collection'], 'Results': model_results(e, suites),
+                 'Config': e['path']}
+        if e['method_paper'] and e['method_paper'] is not info['paper']:
+            model['Paper'] = {'Title': e['method_paper']['title'],
+                              'URL': e['method_paper']['url']}
+        models.append(model)
+    header = (f'# Generated by {GENERATOR} from the configs and docs/results/results.json: do '
+              'not edit.\n# mmltr releases no checkpoints, so no model has Weights.\n')
+    return dump_yaml(header, {'Collections': [collection], 'Models': models})
+
+
+def model_index(folders) -> str:
+    header = (f'# Generated by {GENERATOR}: do not edit.\n'
+              "# OpenMMLab model index, read by `mim`, MMPretrain's ModelHub and mmengine's\n"
+              '# `mmltr::` config lookup (shipped as mmltr/.mim/model-index.yml).\n'
+              '# mmltr releases no checkpoints: no model has Weights.\n')
+    return dump_yaml(header, {'Import': [f'configs/{f}/metafile.yml' for f in folders]})
+
+
+MARKER_RE = re.compile(r'^<!-- (?P<close>/?)results:(?P<name>\S+) -->\s*$')
+
+
+def replace_markers(text: str, suites: dict, entries: dict, path: str = 'README.md') -> str:
+    """``text`` with each suite's table between its ``<!-- results:NAME -->`` marker lines."""
+    out, open_name, open_line = [], None, 0
+    for i, line in enumerate(text.split('\n'), 1):
+        m = MARKER_RE.match(line)
+        if not m:
+            if open_name is None:
+                out.append(line)
+            continue
+        name = m['name']
+        if not m['close']:
+            if open_name is not None:
+                raise ValueError(f'{path}:{i}: marker for suite {name!r} inside the markers of '
+                                 f'suite {open_name!r} (line {open_line}); close it first')
+            if name not in suites:
+                known = ', '.join(sorted(suites)) or 'none'
+                raise ValueError(f'{path}:{i}: marker <!-- results:{name} --> names a suite '
+                                 f'that docs/results/results.json does not have (its suites: '
+                                 f'{known}); add the suite there (tools/reproduce.py) or remove '
+                                 'the marker pair')
+            out += [line, '', *suite_section(name, suites[name], entries), '']
+            open_name, open_line = name, i
+        else:
+            if name != open_name:
+                raise ValueError(f'{path}:{i}: closing marker for suite {name!r} without its '
+                                 f'opening marker <!-- results:{name} -->')
+            out.append(line)
+            open_name = None
+    if open_name is not None:
+        raise ValueError(f'{path}:{open_line}: marker <!-- results:{open_name} --> is never '
+                         f'closed (add a line <!-- /results:{open_name} -->)')
+    return '\n'.join(out)
+
+
+def generate(root: str, results: str) -> dict:
+    """``{path relative to root: text}`` of every generated file."""
+    suites = load_results(results, root)
+    folders = [f for f in FOLDERS if osp.isdir(osp.join(root, 'configs', f))]
+    by_folder = {f: [config_entry(root, p) for p in folder_configs(root, f)] for f in folders}
+    entries = {e['path']: e for es in by_folder.values() for e in es}
+    stems = [e['stem'] for e in entries.values()]
+    names = {p: e['stem'] if stems.count(e['stem']) == 1 else p[len('configs/'):-len('.py')]
+             for p, e in entries.items()}
+    out = {}
+    for f in folders:
+        out[f'configs/{f}/README.md'] = folder_readme(f, by_folder[f], suites, entries)
+        out[f'configs/{f}/metafile.yml'] = metafile(f, by_folder[f], suites, names)
+    out['model-index.yml'] = model_index(folders)
+    readme = osp.join(root, 'README.md')
+    if osp.isfile(readme):
+        with open(readme) as fh:
+            out['README.md'] = replace_markers(fh.read(), suites, entries)
+    return out
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--results', default=None,
+                   help='the results file (default: ROOT/docs/results/results.json)')
+    p.add_argument('--check', action='store_true',
+                   help='write nothing; exit 1 if a generated file is not up to date')
+    p.add_argument('--root', default=ROOT, help='the repository (default: this one)')
+    args = p.parse_args(argv)
+    results = args.results or osp.join(args.root, 'docs', 'results', 'results.json')
+    try:
+        files = generate(args.root, results)
+    except ValueError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+    stale = []
+    for rel, text in files.items():
+        path = osp.join(args.root, rel)
+        old = open(path).read() if osp.isfile(path) else None
+        if old == text:
+            continue
+        stale.append(rel)
+        if args.check:
+            diff = difflib.unified_diff((old or '').splitlines(), text.splitlines(), rel, rel,
+                                        lineterm='', n=1)
+            print('\n'.join(list(diff)[:20]))
+        else:
+            with open(path, 'w') as fh:
+                fh.write(text)
+            print(f'wrote {rel}')
+    if args.check and stale:
+        print(f'out of date: {", ".join(stale)}; run python {GENERATOR}', file=sys.stderr)
+        return 1
+    if not stale:
+        print(f'{len(files)} generated files up to date')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
