@@ -314,6 +314,8 @@ def test_a_marker_of_an_unknown_suite_or_an_unpaired_marker_is_an_error(repo, ca
     (lambda r: r['suites']['dbm-planned']['rows'][0].update(status='ok'),
      'in a suite with "measured": false'),
     (lambda r: r['suites']['dbm-jpeg'].update(suite='other'), 'says "suite": \'other\''),
+    (lambda r: r['suites']['dbm-jpeg']['rows'][0].update(paper={'top1': '78.48'}),
+     "row 'ce': \"paper\" must be null or"),
 ])
 def test_bad_results_are_refused_naming_the_suite_and_row(repo, capsys, mutate, message):
     results = copy.deepcopy(RESULTS)

@@ -153,8 +153,9 @@ def backbone_name(model: dict) -> str:
 
 def schedule(cfg) -> str:
     scheds = cfg.get('param_scheduler') or []
-    if isinstance(scheds, dict):  # one list per optimizer: the model's
-        scheds = scheds.get('model', scheds) if 'type' not in scheds else [scheds]
+    if isinstance(scheds, dict):  # one scheduler, or one list per optimizer (the model's)
+        scheds = [scheds] if 'type' in scheds else (
+            scheds.get('model') or next(iter(scheds.values()), []))
     parts = []
     for s in scheds:
         if s['type'] == 'LinearLR':

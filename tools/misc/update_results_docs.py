@@ -19,7 +19,8 @@ No number in these pages is typed by hand. From ``docs/results/results.json`` (w
   marker naming a suite the results file does not have is an error.
 
 ``--check`` writes nothing and exits 1 if any of these files differs from what would be
-written (CI runs it through the tests).
+written (CI runs it through the tests). A results file, config or marker it cannot use is an
+error naming what to fix (exit 2, nothing written).
 
 The paper column comes from the results rows' ``paper`` entries and from statements in a config's
 leading comment block, written ``<Name> paper Table <n> (<what>): IF100 84.60, IF50 87.06.`` (one
@@ -70,6 +71,13 @@ def load_results(path: str, root: str) -> dict:
             raise ValueError(f'{where} needs "measured" (true/false) and a list of "rows"')
         for i, row in enumerate(suite['rows']):
             row_where = f'{where}, row {row.get("name", i)!r}'
+            if 'name' not in row:
+                raise ValueError(f'{row_where} needs a "name"')
+            paper = row.get('paper')
+            if paper is not None and not (isinstance(paper, dict) and 'source' in paper
+                                          and isinstance(paper.get('top1'), (int, float))):
+                raise ValueError(f'{row_where}: "paper" must be null or {{"top1": number, '
+                                 f'"source": text}}, not {paper!r}')
             if row.get('status') not in STATUSES:
                 raise ValueError(f'{row_where}: status {row.get("status")!r} is none of '
                                  f'{", ".join(STATUSES)}')
@@ -86,7 +94,8 @@ def load_results(path: str, root: str) -> dict:
 def reproduces_config(suite: dict, row: dict) -> bool:
     """Whether ``row`` measured its config as it is (what a metafile's Results may claim)."""
     return (suite['measured'] and not suite.get('smoke') and row['status'] == 'ok'
-            and not row.get('cfg_options') and suite.get('epochs') == suite.get('config_epochs'))
+            and row.get('top1') is not None and not row.get('cfg_options')
+            and suite.get('epochs') == suite.get('config_epochs'))
 
 
 def suite_rows(suites: dict):
