@@ -12,6 +12,7 @@ import sys
 import zipfile
 
 import pytest
+import yaml
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SOURCES = ('mmltr', 'configs', 'tools', 'requirements', 'setup.py', 'MANIFEST.in', 'LICENSE',
@@ -56,7 +57,8 @@ def test_wheel_ships_configs_tools_and_license(installed):
     mim = installed / 'mmltr' / '.mim'
     assert _files(mim / 'configs') == _files(osp.join(ROOT, 'configs'))
     assert _files(mim / 'tools') == _files(osp.join(ROOT, 'tools'))
-    assert (mim / 'model-index.yml').is_file()
+    index = yaml.safe_load((mim / 'model-index.yml').read_text())
+    assert index['Import'] and all((mim / path).is_file() for path in index['Import'])  # metafiles
     license_file, = installed.glob('mmltr-*.dist-info/licenses/LICENSE')
     assert license_file.read_text() == open(osp.join(ROOT, 'LICENSE')).read()
 
