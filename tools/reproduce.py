@@ -14,10 +14,10 @@ with ``--epochs``), the paper's number (``paper: {top1, source}``), the model-zo
 
 Each row (and seed) trains in its own process through ``tools/benchmark/train_speed.py`` on the
 fast path (``--modes fast``): up to ``--parallel`` processes at once, over all the suites named
-(default: every run at once; on one GPU they share it, with CUDA MPS if it is running). ``--epochs N`` scales the whole schedule
-(warm-up, LR steps, cosine length and the row's ``epoch_options``) from ``config_epochs`` to N
-and records it. A row that crashes or produces a non-finite loss or metric is reported as such;
-the other rows finish.
+(default: every run at once; on one GPU they share it, with CUDA MPS if it is running).
+``--epochs N`` scales the whole schedule (warm-up, LR steps, cosine length and the row's
+``epoch_options``) from ``config_epochs`` to N and records it. A row that crashes or produces a
+non-finite loss or metric is reported as such; the other rows finish.
 
 Output in ``--out`` (default ``work_dirs/reproduce``): per suite ``<suite>/results.json`` and
 ``results.md``, and per row and seed ``<suite>/<row>/seed<S>/`` with ``train.log``,

@@ -54,7 +54,8 @@ def test_bad_suites_are_refused(tmp_path, row, message):
 
 
 def test_duplicate_rows_and_missing_epochs_are_refused(tmp_path):
-    _write_suite(str(tmp_path), 'dup', dict(config_epochs=200, rows=[dict(name='a', config=CE)] * 2))
+    rows = [dict(name='a', config=CE)] * 2
+    _write_suite(str(tmp_path), 'dup', dict(config_epochs=200, rows=rows))
     with pytest.raises(ValueError, match='twice'):
         reproduce.load_suites(str(tmp_path))
     _write_suite(str(tmp_path / 'b'), 'noep', dict(rows=[dict(name='a', config=CE)]))
