@@ -10,8 +10,33 @@ from mmpretrain.registry import MODELS
 import mmltr  # noqa: F401
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'difficulty_net', '**', '*.py'),
+CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs', 'difficulty_net', '**', 'difficulty-net_*.py'),
                            recursive=True))
+HOLDOUT_CE = osp.join(ROOT, 'configs', 'difficulty_net', 'jpeg',
+                      'ce_resnet32_1xb128_cifar10-jpeg-lt-if100_holdout.py')
+DN_JPEG = osp.join(ROOT, 'configs', 'benchmark',
+                   'difficulty-net_resnet32_1xb128_cifar10-jpeg-lt-if100.py')
+
+
+def test_every_config_of_the_folder_is_checked():
+    every = glob.glob(osp.join(ROOT, 'configs', 'difficulty_net', '**', '*.py'), recursive=True)
+    assert sorted(set(every) - set(CONFIGS)) == [HOLDOUT_CE]
+
+
+def test_holdout_ce_differs_from_difficulty_net_only_by_the_meta_step(config_loader):
+    """The CE baseline trains on Difficulty-Net's long-tailed set (hold-out removed), with its
+    data, batch, model optimizer and schedule, and no meta step."""
+    ce, dn = config_loader(HOLDOUT_CE), config_loader(DN_JPEG)
+    assert ce.model.type == 'ImageClassifier'
+    for key in ('backbone', 'neck', 'head'):
+        assert ce.model[key] == dn.model[key]
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader', 'data_preprocessor',
+                'train_cfg'):
+        assert ce[key] == dn[key], key
+    assert ce.train_dataloader.dataset.subset == 'lt'
+    assert ce.optim_wrapper.optimizer == dn.optim_wrapper.model.optimizer
+    assert ce.param_scheduler == dn.param_scheduler['model']
+    assert [h['type'] for h in ce.custom_hooks] == ['LongTailLossHook', 'PerClassAccuracyHook']
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=[osp.basename(p) for p in CONFIGS])

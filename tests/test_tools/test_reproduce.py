@@ -1,0 +1,173 @@
+"""tools/reproduce.py: the shipped suites are valid, schedules scale, results aggregate and merge,
+failures are reported, and every row of every suite runs (``--smoke``, CPU, tiny data)."""
+import json
+import os
+import os.path as osp
+import sys
+
+import pytest
+import yaml
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.join(ROOT, 'tools'))
+
+import reproduce  # noqa: E402
+
+
+def _write_suite(folder, name, suite):
+    os.makedirs(folder, exist_ok=True)
+    with open(osp.join(folder, f'{name}.yml'), 'w') as f:
+        yaml.safe_dump(suite, f)
+
+
+CE = 'configs/benchmark/ce_resnet32_1xb64_cifar10-jpeg-lt-if100.py'
+
+
+def test_shipped_suites():
+    suites = reproduce.load_suites()
+    assert {'dbm-cifar10-jpeg-if100', 'ghm-cwap-cifar10-jpeg-if100',
+            'difficulty-net-cifar10-jpeg-if100', 'speed'} <= set(suites)
+    dbm = {r['name']: r for r in suites['dbm-cifar10-jpeg-if100']['rows']}
+    assert [dbm[n]['paper']['top1'] for n in ('ce', 'bs', 'ldam-drw', 'dbm-ce', 'dbm-drw',
+                                                'dbm-bs')] == [78.48, 83.57, 82.60, 80.84,
+                                                               82.82, 84.60]
+    assert {r['name'] for r in suites['ghm-cwap-cifar10-jpeg-if100']['rows']} == {
+        'ce', 'seesaw', 'ghm-cwap', 'r', 'a-ura', 'r-a-ura'}
+    listing = reproduce.list_suites(suites)
+    assert 'dbm-bs' in listing and 'paper 84.6' in listing
+
+
+@pytest.mark.parametrize('row, message', [
+    (dict(name='a', config='configs/nope.py'), 'does not exist'),
+    (dict(name='a', config=CE, colour='red'), 'unknown keys'),
+    (dict(name='a'), 'exactly one of'),
+    (dict(name='a', config=CE, epoch_options={'model.head.loss.drw_epoch': 160}),
+     'must also be set'),
+    (dict(name='a', config=CE, modes=['slow']), 'modes'),
+    (dict(name='a', config=CE, paper={'top1': 1.0}), 'source'),
+])
+def test_bad_suites_are_refused(tmp_path, row, message):
+    _write_suite(str(tmp_path), 'bad', dict(config_epochs=200, rows=[row]))
+    with pytest.raises(ValueError, match=message) as err:
+        reproduce.load_suites(str(tmp_path))
+    assert 'bad.yml' in str(err.value)
+
+
+def test_duplicate_rows_and_missing_epochs_are_refused(tmp_path):
+    rows = [dict(name='a', config=CE)] * 2
+    _write_suite(str(tmp_path), 'dup', dict(config_epochs=200, rows=rows))
+    with pytest.raises(ValueError, match='twice'):
+        reproduce.load_suites(str(tmp_path))
+    _write_suite(str(tmp_path / 'b'), 'noep', dict(rows=[dict(name='a', config=CE)]))
+    with pytest.raises(ValueError, match='config_epochs'):
+        reproduce.load_suites(str(tmp_path / 'b'))
+
+
+def test_unknown_suite_and_rows():
+    suites = reproduce.load_suites()
+    with pytest.raises(SystemExit, match='unknown suites'):
+        reproduce.select(suites, ['nope'])
+    with pytest.raises(SystemExit, match='no row selected'):
+        reproduce.select(suites, ['speed'], ['nope'])
+    chosen = reproduce.select(suites, ['all'], ['dbm-bs'])
+    assert [s['suite'] for s in chosen] == ['dbm-cifar10-jpeg-if100', 'speed']
+
+
+def test_epochs_scale_the_schedule_and_epoch_options():
+    suite = reproduce.load_suites()['dbm-cifar10-jpeg-if100']
+    row = next(r for r in suite['rows'] if r['name'] == 'dbm-drw')
+    args = reproduce.parse_args(['dbm-cifar10-jpeg-if100', '--epochs', '50'])
+    cmd, epochs = reproduce.row_command(row, suite, args, 3, '/tmp/x')
+    assert epochs == 50
+    assert cmd[cmd.index('--epochs') + 1] == '50' and '--scale-schedule' in cmd
+    assert cmd[cmd.index('--seed') + 1] == '3'
+    opts = cmd[cmd.index('--cfg-options') + 1:]
+    assert 'model.head.loss.drw_epoch=40' in opts and 'model.head.loss.drw_epoch=160' not in opts
+    # the configs' own length: no scaling, the DRW switch as written
+    args = reproduce.parse_args(['dbm-cifar10-jpeg-if100'])
+    cmd, epochs = reproduce.row_command(row, suite, args, 0, '/tmp/x')
+    assert epochs == 200 and '--scale-schedule' not in cmd
+    assert 'model.head.loss.drw_epoch=160' in cmd
+    assert reproduce.scaled_epoch(160, 200, 1) == 1
+
+
+def test_aggregate_seeds_failures_and_nan(tmp_path):
+    row = dict(name='a', title='A', config=CE, paper=dict(top1=80.0, source='x'))
+    ok = [dict(seed=s, status='ok', top1=t, many=90.0, medium=70.0, few=None,
+               sec_per_epoch_train=1.0, sec_per_epoch_with_eval=1.5, peak_gpu_mem_mib=100.0,
+               first_epoch_s=3.0, device='cpu', epochs=10) for s, t in ((0, 70.0), (1, 74.0))]
+    res = reproduce.aggregate(row, ok)
+    assert res['status'] == 'ok' and res['top1'] == 72.0
+    assert res['top1_std'] == pytest.approx(2 ** 0.5 * 2) and res['few'] is None
+    assert res['seeds'] == [0, 1] and res['paper']['top1'] == 80.0
+    bad = reproduce.aggregate(row, ok[:1] + [dict(seed=1, status='crashed', error='boom',
+                                                  epochs=10)])
+    assert bad['status'] == 'crashed' and bad['error'] == 'boom' and bad['top1'] is None
+    # a non-finite logged loss marks a run
+    vis = tmp_path / 'w' / 'vis_data'
+    vis.mkdir(parents=True)
+    (vis / 'scalars.json').write_text('{"loss": 0.5, "step": 1}\n{"loss": NaN, "step": 2}\n')
+    assert reproduce.nonfinite_losses(str(tmp_path)) == [(2, 'loss')]
+
+
+def test_update_results_merges(tmp_path):
+    path = str(tmp_path / 'docs' / 'results.json')
+    reproduce.update_results(path, [dict(suite='a', rows=[1])])
+    reproduce.update_results(path, [dict(suite='b', rows=[2])])
+    reproduce.update_results(path, [dict(suite='a', rows=[3])])
+    with open(path) as f:
+        assert json.load(f) == {'suites': {'a': dict(suite='a', rows=[3]),
+                                           'b': dict(suite='b', rows=[2])}}
+
+
+def test_update_refuses_smoke(capsys):
+    with pytest.raises(SystemExit):
+        reproduce.parse_args(['all', '--smoke', '--update', 'docs/results/results.json'])
+    assert 'smoke' in capsys.readouterr().err
+
+
+def test_crashing_row_is_reported_and_others_finish(tmp_path, monkeypatch):
+    folder = tmp_path / 'suites'
+    _write_suite(str(folder), 's', dict(config_epochs=200, rows=[
+        dict(name='good', script='tools/benchmark/step_overhead.py',
+             smoke_args=['--quick', '--devices', 'cpu', '--methods', 'CE'],
+             output='step_overhead.json'),
+        dict(name='bad', script='tools/benchmark/step_overhead.py',
+             smoke_args=['--no-such-flag'])]))
+    monkeypatch.setattr(reproduce, 'SUITE_DIR', str(folder))
+    with pytest.raises(SystemExit):
+        reproduce.main(['s', '--smoke', '--out', str(tmp_path / 'out')])
+    with open(tmp_path / 'out' / 's' / 'results.json') as f:
+        rows = {r['name']: r for r in json.load(f)['rows']}
+    assert rows['good']['status'] == 'ok' and 'output' in rows['good']
+    assert rows['bad']['status'] == 'crashed' and 'no-such-flag' in rows['bad']['error']
+    assert (tmp_path / 'out' / 's' / 'results.md').read_text().count('crashed') == 1
+
+
+@pytest.mark.skipif(os.environ.get('MMLTR_SKIP_SMOKE') == '1', reason='MMLTR_SKIP_SMOKE=1')
+def test_smoke_every_row_of_every_suite(tmp_path):
+    """One epoch of every row of every suite on a tiny generated JPEG tree, on CPU."""
+    results = reproduce.main(['all', '--smoke', '--out', str(tmp_path)])
+    suites = reproduce.load_suites()
+    assert [r['suite'] for r in results] == list(suites)
+    for res, suite in zip(results, suites.values()):
+        assert res['smoke'] and not res['measured']
+        assert [r['name'] for r in res['rows']] == [r['name'] for r in suite['rows']]
+        for r in res['rows']:
+            assert r['status'] == 'ok', (res['suite'], r['name'], r['error'])
+            if 'config' in r:
+                assert r['top1'] is not None and r['sec_per_epoch_with_eval'] > 0
+                assert osp.isfile(tmp_path / res['suite'] / r['name'] / 'seed0' / 'train.log')
+
+
+def test_plan_lists_unmeasured_suites_without_replacing_measured_ones(tmp_path):
+    path = str(tmp_path / 'results.json')
+    reproduce.update_results(path, [dict(suite='speed', measured=True, rows=['kept'])])
+    res = reproduce.main(['all', '--plan', '--update', path])
+    with open(path) as f:
+        data = json.load(f)['suites']
+    assert data['speed'] == dict(suite='speed', measured=True, rows=['kept'])
+    dbm = data['dbm-cifar10-jpeg-if100']
+    assert not dbm['measured'] and len(res) == len(data)
+    assert {r['status'] for r in dbm['rows']} == {'not run'}
+    assert dbm['rows'][-1]['paper']['top1'] == 84.60 and dbm['rows'][-1]['top1'] is None

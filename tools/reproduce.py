@@ -1,0 +1,439 @@
+"""Reproduce the papers' tables: run a suite of configs, concurrently, and write its results table.
+
+    python tools/reproduce.py --list                                  # suites and their rows
+    python tools/reproduce.py dbm-cifar10-jpeg-if100 --out work_dirs/repro
+    python tools/reproduce.py all --epochs 50 --seeds 0,1,2 --parallel 8
+    python tools/reproduce.py all --smoke                             # every row, tiny data, CPU
+
+A suite is a YAML file in ``configs/reproduce/`` (data, not code): a title, the config schedule
+length ``config_epochs`` and its rows. A row names a ``config`` with optional ``cfg_options``,
+``epoch_options`` (options whose value is an epoch of the schedule, e.g. a DRW switch, scaled
+with ``--epochs``), the paper's number (``paper: {top1, source}``), the model-zoo folder
+(``zoo``), and for speed rows ``modes`` (``[standard, fast]``) and a fixed ``epochs``; or a
+``script`` (a benchmark under ``tools/``) with its ``args``.
+
+Each row (and seed) trains in its own process through ``tools/benchmark/train_speed.py`` on the
+fast path (``--modes fast``): up to ``--parallel`` processes at once, over all the suites named
+(default: every run at once; on one GPU they share it, with CUDA MPS if it is running).
+``--epochs N`` scales the whole schedule (warm-up, LR steps, cosine length and the row's
+``epoch_options``) from ``config_epochs`` to N and records it. A row that crashes or produces a
+non-finite loss or metric is reported as such; the other rows finish.
+
+Output in ``--out`` (default ``work_dirs/reproduce``): per suite ``<suite>/results.json`` and
+``results.md``, and per row and seed ``<suite>/<row>/seed<S>/`` with ``train.log``,
+``train_speed.json`` and MMEngine's work dir (``vis_data/scalars.json``). ``--update FILE``
+merges the suites into a results file (``docs/results/results.json``; ``--plan --update FILE``
+adds the suites not measured yet, as "not run"), from which
+``tools/misc/update_results_docs.py`` writes the README and model-zoo tables. Reported per row:
+final-epoch top-1 and many/medium/few (not the best epoch), seconds per epoch with and without
+evaluation, peak GPU memory, seeds, epochs, commit, and the paper's number.
+
+``--smoke`` writes a tiny JPEG CIFAR-10 tree (130 training and 10 test images per class), runs
+every selected row for one epoch on CPU in a folder whose ``data/cifar10-jpeg`` is that tree, and
+fails if any row fails: a suite never breaks unnoticed.
+"""
+import argparse
+import glob
+import json
+import math
+import os
+import os.path as osp
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import yaml
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+SUITE_DIR = osp.join(ROOT, 'configs', 'reproduce')
+TRAIN_SPEED = osp.join(ROOT, 'tools', 'benchmark', 'train_speed.py')
+METRICS = ('top1', 'many', 'medium', 'few')
+TIMES = ('sec_per_epoch_train', 'sec_per_epoch_with_eval', 'peak_gpu_mem_mib', 'first_epoch_s')
+ROW_KEYS = {'name', 'title', 'config', 'cfg_options', 'epoch_options', 'paper', 'zoo', 'modes',
+            'epochs', 'script', 'args', 'smoke_args', 'output'}
+SMOKE_PER_CLASS = (130, 10)  # train, test images per class: Difficulty-Net's 25 + IF 100 >= 1
+
+
+# ----------------------------------------------------------------------------------------------
+# suites
+# ----------------------------------------------------------------------------------------------
+def load_suites(suite_dir: str = None) -> dict:
+    """``{name: suite}`` for every ``*.yml`` in ``suite_dir`` (default ``configs/reproduce``),
+    checked."""
+    suites = {}
+    suite_dir = suite_dir or SUITE_DIR
+    for path in sorted(glob.glob(osp.join(suite_dir, '*.yml'))):
+        name = osp.splitext(osp.basename(path))[0]
+        with open(path) as f:
+            suite = yaml.safe_load(f)
+        suites[name] = check_suite(name, suite, path)
+    return suites
+
+
+def check_suite(name: str, suite, path: str) -> dict:
+    def fail(msg):
+        raise ValueError(f'{path}: {msg}')
+
+    if not isinstance(suite, dict) or not isinstance(suite.get('rows'), list) or not suite['rows']:
+        fail('a suite is a mapping with a non-empty list `rows`.')
+    if not isinstance(suite.get('config_epochs'), int) or suite['config_epochs'] < 1:
+        fail('`config_epochs` (the configs\' schedule length in epochs) must be a positive int.')
+    seen = set()
+    for row in suite['rows']:
+        if not isinstance(row, dict) or not isinstance(row.get('name'), str):
+            fail(f'every row needs a `name`; got {row!r}.')
+        rname = row['name']
+        if rname in seen:
+            fail(f'row {rname!r} appears twice.')
+        seen.add(rname)
+        unknown = set(row) - ROW_KEYS
+        if unknown:
+            fail(f'row {rname!r}: unknown keys {sorted(unknown)}; allowed: {sorted(ROW_KEYS)}.')
+        if ('config' in row) == ('script' in row):
+            fail(f'row {rname!r}: give exactly one of `config` and `script`.')
+        target = row.get('config') or row.get('script')
+        if not osp.isfile(osp.join(ROOT, target)):
+            fail(f'row {rname!r}: {target} does not exist (paths are relative to the repo).')
+        for key in row.get('epoch_options') or {}:
+            if not any(o.startswith(f'{key}=') for o in row.get('cfg_options') or []):
+                fail(f'row {rname!r}: epoch option {key} must also be set in `cfg_options`.')
+        if set(row.get('modes') or ['fast']) - {'standard', 'fast'}:
+            fail(f'row {rname!r}: `modes` is a list of standard, fast.')
+        paper = row.get('paper')
+        if paper is not None and not (isinstance(paper, dict) and 'source' in paper):
+            fail(f'row {rname!r}: `paper` needs `top1` and `source`.')
+    suite = dict(suite, suite=name, path=osp.relpath(path, ROOT))
+    suite.setdefault('title', name)
+    return suite
+
+
+def select(suites: dict, names, rows=None):
+    """The suites named (``all``: every suite), each restricted to ``rows`` if given."""
+    names = list(suites) if 'all' in names else names
+    unknown = [n for n in names if n not in suites]
+    if unknown:
+        raise SystemExit(f'reproduce: unknown suites {unknown}; --list shows {sorted(suites)}.')
+    out = []
+    for n in names:
+        suite = dict(suites[n])
+        if rows:
+            suite['rows'] = [r for r in suite['rows'] if r['name'] in rows]
+        if suite['rows']:
+            out.append(suite)
+    if not out:
+        raise SystemExit(f'reproduce: no row selected (--rows {",".join(rows or [])}).')
+    return out
+
+
+def list_suites(suites: dict) -> str:
+    lines = []
+    for name, suite in suites.items():
+        lines.append(f'{name}: {suite["title"]} ({suite["config_epochs"]} epochs)')
+        for row in suite['rows']:
+            paper = row.get('paper') or {}
+            ref = f'  paper {paper["top1"]}' if paper.get('top1') is not None else ''
+            lines.append(f'  {row["name"]:<26} {row.get("title", "")}{ref}')
+    return '\n'.join(lines)
+
+
+# ----------------------------------------------------------------------------------------------
+# one row
+# ----------------------------------------------------------------------------------------------
+def scaled_epoch(value: int, config_epochs: int, epochs: int) -> int:
+    return max(1, int(round(value * epochs / config_epochs)))
+
+
+def row_command(row: dict, suite: dict, args, seed: int, out_dir: str):
+    """The command that runs ``row`` for ``seed`` and the number of epochs it trains."""
+    if 'script' in row:
+        extra = row.get('smoke_args', []) if args.smoke else row.get('args', [])
+        return [sys.executable, osp.join(ROOT, row['script']), *extra, '--out-dir', out_dir], None
+    epochs = 1 if args.smoke else row.get('epochs') or args.epochs or suite['config_epochs']
+    options = list(row.get('cfg_options') or [])
+    for key, value in (row.get('epoch_options') or {}).items():
+        new = scaled_epoch(value, suite['config_epochs'], epochs)
+        options = [o for o in options if not o.startswith(f'{key}=')] + [f'{key}={new}']
+    if args.smoke:
+        options += ['train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
+                    'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
+                    'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False']
+    cmd = [sys.executable, TRAIN_SPEED, osp.join(ROOT, row['config']), '--modes',
+           ','.join(row.get('modes') or ['fast']), '--epochs', str(epochs), '--seed', str(seed),
+           '--out-dir', out_dir]
+    if epochs != suite['config_epochs']:
+        cmd.append('--scale-schedule')
+    if options:
+        cmd += ['--cfg-options', *options]
+    return cmd, epochs
+
+
+def _finite(x) -> bool:
+    return x is None or (isinstance(x, (int, float)) and math.isfinite(x))
+
+
+def nonfinite_losses(work_dir: str) -> list:
+    """Logged loss values in MMEngine's ``scalars.json`` files below ``work_dir`` that are not
+    finite (as ``(step, key)``)."""
+    bad = []
+    for path in glob.glob(osp.join(work_dir, '**', 'scalars.json'), recursive=True):
+        with open(path) as f:
+            for line in f:
+                rec = json.loads(line)
+                for k, v in rec.items():
+                    if 'loss' in k and isinstance(v, (int, float)) and not math.isfinite(v):
+                        bad.append((rec.get('step'), k))
+    return bad
+
+
+def run_one(row: dict, suite: dict, args, seed: int) -> dict:
+    out_dir = osp.join(args.out, suite['suite'], row['name'], f'seed{seed}')
+    os.makedirs(out_dir, exist_ok=True)
+    cmd, epochs = row_command(row, suite, args, seed, out_dir)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        p for p in (ROOT, os.environ.get('PYTHONPATH')) if p))
+    if args.threads:
+        env['OMP_NUM_THREADS'] = str(args.threads)
+    log = osp.join(out_dir, 'train.log')
+    t = time.perf_counter()
+    with open(log, 'w') as f:
+        f.write(' '.join(cmd) + '\n')
+        f.flush()
+        rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=args.cwd, env=env)
+    rec = dict(seed=seed, epochs=epochs, rc=rc, wall_s=time.perf_counter() - t,
+               log=osp.relpath(log, args.out))
+    if rc != 0:
+        with open(log, errors='replace') as f:
+            rec.update(status='crashed', error=''.join(f.readlines()[-15:]))
+        return rec
+    if 'script' in row:
+        out = osp.join(out_dir, row['output']) if row.get('output') else None
+        if out and osp.isfile(out):
+            with open(out) as f:
+                rec['output'] = json.load(f)
+        rec['status'] = 'ok'
+        return rec
+    with open(osp.join(out_dir, 'train_speed.json')) as f:
+        modes = {r['mode']: r for r in json.load(f)['results']}
+    rec['modes'] = {m: {k: r.get(k) for k in METRICS + TIMES + ('device', 'images_per_s')}
+                    for m, r in modes.items()}
+    main = modes.get('fast') or next(iter(modes.values()))
+    rec.update({k: main.get(k) for k in METRICS + TIMES})
+    rec['device'] = main.get('device')
+    bad = nonfinite_losses(out_dir)
+    if bad or not all(_finite(rec[k]) for k in METRICS):
+        rec.update(status='nan', error=f'non-finite losses at {bad[:5]}' if bad else
+                   'non-finite metric')
+    else:
+        rec['status'] = 'ok'
+    return rec
+
+
+def planned(suite: dict) -> dict:
+    """A suite's entry before any run: its rows, paper numbers and "not run"."""
+    rows = [dict(aggregate(row, []), status='not run') for row in suite['rows']]
+    return dict(suite=suite['suite'], title=suite['title'], path=suite['path'],
+                description=suite.get('description'), measured=False, smoke=False, date=None,
+                commit=None, device=None, epochs=None, config_epochs=suite['config_epochs'],
+                seeds=[], rows=rows)
+
+
+def aggregate(row: dict, runs: list) -> dict:
+    """One results row from the runs of its seeds (mean and, with several seeds, std)."""
+    out = {k: row.get(k) for k in ('name', 'title', 'config', 'zoo', 'script')}
+    out['title'] = out['title'] or row['name']
+    out.update(cfg_options=list(row.get('cfg_options') or []), paper=row.get('paper'),
+               seeds=[r['seed'] for r in runs], per_seed=runs)
+    failed = [r for r in runs if r['status'] != 'ok']
+    out['status'] = failed[0]['status'] if failed else 'ok'
+    out['error'] = failed[0].get('error') if failed else None
+    ok = [r for r in runs if r['status'] == 'ok']
+    out['epochs'] = runs[0].get('epochs') if runs else None
+    out['device'] = next((r.get('device') for r in ok if r.get('device')), None)
+    for k in METRICS + TIMES:
+        vals = [r[k] for r in ok if r.get(k) is not None]
+        out[k] = statistics.fmean(vals) if vals and not failed else None
+        if k in METRICS:
+            out[f'{k}_std'] = statistics.stdev(vals) if len(vals) > 1 and not failed else None
+    if ok and 'modes' in ok[0] and len(ok[0]['modes']) > 1:
+        out['modes'] = {m: {k: statistics.fmean([r['modes'][m][k] for r in ok
+                                                 if r['modes'][m].get(k) is not None] or [0])
+                            for k in TIMES} for m in ok[0]['modes']}
+        std, fast = out['modes'].get('standard'), out['modes'].get('fast')
+        if std and fast and fast['sec_per_epoch_with_eval']:
+            out['speedup'] = std['sec_per_epoch_with_eval'] / fast['sec_per_epoch_with_eval']
+    if ok and 'output' in ok[0]:
+        out['output'] = ok[0]['output']
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# tables
+# ----------------------------------------------------------------------------------------------
+def _fmt(x, spec='.2f', std=None):
+    if x is None:
+        return '–'
+    return f'{x:{spec}} ± {std:{spec}}' if std is not None else f'{x:{spec}}'
+
+
+def results_markdown(res: dict) -> str:
+    head = (f'### {res["title"]}\n\n{res["device"] or "device unknown"}, {res["epochs"]} epochs '
+            f'(configs: {res["config_epochs"]}), seeds {res["seeds"]}, commit {res["commit"]}, '
+            f'{res["date"]}{" — SMOKE RUN, not a result" if res["smoke"] else ""}.\n\n')
+    lines = ['| row | top-1 | many | medium | few | s/epoch (train) | s/epoch (+eval) | '
+             'peak MiB | paper | status |', '|' + '---|' * 10]
+    for r in res['rows']:
+        paper = r.get('paper') or {}
+        lines.append('| ' + ' | '.join([
+            r['title'], _fmt(r.get('top1'), std=r.get('top1_std')), _fmt(r.get('many')),
+            _fmt(r.get('medium')), _fmt(r.get('few')), _fmt(r.get('sec_per_epoch_train'), '.3f'),
+            _fmt(r.get('sec_per_epoch_with_eval'), '.3f'), _fmt(r.get('peak_gpu_mem_mib'), '.0f'),
+            _fmt(paper.get('top1')), r['status'] + (f' (speed-up {r["speedup"]:.1f}x)'
+                                                    if r.get('speedup') else '')]) + ' |')
+    return head + '\n'.join(lines) + '\n'
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.check_output(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT,
+                                       text=True, stderr=subprocess.DEVNULL).strip()
+    except (OSError, subprocess.CalledProcessError):
+        return 'unknown'
+
+
+def update_results(path: str, results: list, keep_measured: bool = False) -> None:
+    """Merge suite results into the results file read by the docs generator (``keep_measured``:
+    a suite already measured there is kept)."""
+    data = {'suites': {}}
+    if osp.isfile(path):
+        with open(path) as f:
+            data = json.load(f)
+    for res in results:
+        old = data['suites'].get(res['suite'])
+        if not (keep_measured and old and old.get('measured')):
+            data['suites'][res['suite']] = res
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    with open(path, 'w') as f:
+        json.dump(data, f, indent=1, sort_keys=True)
+        f.write('\n')
+
+
+# ----------------------------------------------------------------------------------------------
+# smoke data
+# ----------------------------------------------------------------------------------------------
+def write_smoke_data(root: str, seed: int = 0) -> str:
+    """A tiny JPEG CIFAR-10 tree ``root/data/cifar10-jpeg/{train,test}/<class>/NNNN.jpg``."""
+    import cv2
+    import numpy as np
+    from mmpretrain.datasets.categories import CIFAR10_CATEGORIES
+    rng = np.random.default_rng(seed)
+    base = osp.join(root, 'data', 'cifar10-jpeg')
+    for split, n in zip(('train', 'test'), SMOKE_PER_CLASS):
+        for c, name in enumerate(CIFAR10_CATEGORIES):
+            folder = osp.join(base, split, name)
+            os.makedirs(folder, exist_ok=True)
+            for i in range(n):
+                img = rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
+                img[..., c % 3] //= 2  # a weak class cue
+                cv2.imwrite(osp.join(folder, f'{i:04d}.jpg'), img)
+    return root
+
+
+# ----------------------------------------------------------------------------------------------
+# main
+# ----------------------------------------------------------------------------------------------
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('suites', nargs='*', help='suite names, or `all`')
+    p.add_argument('--list', action='store_true', help='list the suites and their rows')
+    p.add_argument('--out', default='work_dirs/reproduce', help='output folder')
+    p.add_argument('--rows', default=None, help='comma-separated row names to run (default all)')
+    p.add_argument('--epochs', type=int, default=None,
+                   help='scale every schedule to N epochs (default: the configs\' own)')
+    p.add_argument('--seeds', default='0', help='comma-separated seeds (default 0)')
+    p.add_argument('--parallel', type=int, default=None,
+                   help='processes at once (default: every run; --smoke: 2)')
+    p.add_argument('--threads', type=int, default=None, help='OMP_NUM_THREADS per process')
+    p.add_argument('--smoke', action='store_true', help='1 epoch of every row on tiny data')
+    p.add_argument('--plan', action='store_true',
+                   help='run nothing: with --update, add the suites not in FILE as "not run" '
+                   '(their rows and paper numbers), so the docs list them')
+    p.add_argument('--update', default=None, metavar='FILE',
+                   help='merge the results into FILE (e.g. docs/results/results.json)')
+    args = p.parse_args(argv)
+    try:
+        args.seeds = [int(s) for s in args.seeds.split(',') if s.strip()]
+    except ValueError:
+        p.error(f'--seeds: comma-separated integers, got {args.seeds!r}')
+    if args.epochs is not None and args.epochs < 1:
+        p.error('--epochs must be >= 1')
+    if not args.list and not args.suites:
+        p.error('name a suite (or `all`), or use --list')
+    if args.update and args.smoke:
+        p.error('--update with --smoke would publish smoke numbers as results')
+    args.rows = [r for r in (args.rows or '').split(',') if r]
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    suites = load_suites()
+    if args.list:
+        print(list_suites(suites))
+        return []
+    chosen = select(suites, args.suites, args.rows)
+    if args.plan:
+        results = [planned(s) for s in chosen]
+        if args.update:
+            update_results(args.update, results, keep_measured=True)
+        return results
+    args.out = osp.abspath(args.out)
+    args.cwd = ROOT
+    if args.smoke:
+        args.cwd = write_smoke_data(osp.join(args.out, 'smoke_root'))
+        args.threads = args.threads or 1
+    jobs = [(suite, row, seed) for suite in chosen for row in suite['rows'] for seed in args.seeds]
+    parallel = args.parallel or (2 if args.smoke else len(jobs))
+    print(f'reproduce: {len(jobs)} runs of {len(chosen)} suites, {parallel} at a time -> '
+          f'{args.out}', flush=True)
+    t = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        runs = list(pool.map(lambda job: run_one(job[1], job[0], args, job[2]), jobs))
+    wall_s = time.perf_counter() - t
+    results = []
+    for suite in chosen:
+        rows = [aggregate(row, [r for (_, rw, _), r in zip(jobs, runs) if rw is row])
+                for row in suite['rows']]
+        res = dict(suite=suite['suite'], title=suite['title'], path=suite['path'],
+                   description=suite.get('description'), measured=not args.smoke,
+                   smoke=args.smoke, date=time.strftime('%Y-%m-%d'), commit=git_commit(),
+                   device=next((r['device'] for r in rows if r.get('device')), None),
+                   epochs=1 if args.smoke else args.epochs or suite['config_epochs'],
+                   config_epochs=suite['config_epochs'], seeds=args.seeds,
+                   parallel=parallel, wall_s=wall_s, rows=rows)
+        folder = osp.join(args.out, suite['suite'])
+        with open(osp.join(folder, 'results.json'), 'w') as f:
+            json.dump(res, f, indent=1)
+        table = results_markdown(res)
+        with open(osp.join(folder, 'results.md'), 'w') as f:
+            f.write(table)
+        print(table, flush=True)
+        for r in rows:
+            if r['status'] != 'ok':
+                print(f'reproduce: {suite["suite"]}/{r["name"]}: {r["status"]}\n{r["error"]}',
+                      flush=True)
+        results.append(res)
+    if args.update:
+        update_results(args.update, results)
+    failed = [f'{res["suite"]}/{r["name"]}' for res in results for r in res['rows']
+              if r['status'] != 'ok']
+    if failed:
+        print(f'reproduce: failed rows: {", ".join(failed)}', flush=True)
+        if args.smoke:
+            raise SystemExit(1)
+    return results
+
+
+if __name__ == '__main__':
+    main()
