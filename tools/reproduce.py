@@ -241,8 +241,8 @@ def planned(suite: dict) -> dict:
 
 def aggregate(row: dict, runs: list) -> dict:
     """One results row from the runs of its seeds (mean and, with several seeds, std)."""
-    out = {k: row.get(k) for k in ('name', 'title', 'config', 'zoo', 'script')}
-    out['title'] = out['title'] or row['name']
+    out = {k: row[k] for k in ('name', 'config', 'zoo', 'script') if k in row}
+    out['title'] = row.get('title') or row['name']
     out.update(cfg_options=list(row.get('cfg_options') or []), paper=row.get('paper'),
                seeds=[r['seed'] for r in runs], per_seed=runs)
     failed = [r for r in runs if r['status'] != 'ok']

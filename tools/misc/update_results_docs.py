@@ -85,9 +85,10 @@ def load_results(path: str, root: str) -> dict:
                 raise ValueError(f'{row_where}: status {row["status"]!r} in a suite with '
                                  '"measured": false (set measured to true, or the status to '
                                  '"not run")')
-            if not osp.isfile(osp.join(root, row.get('config', ''))):
-                raise ValueError(f'{row_where}: config {row.get("config")!r} does not exist '
-                                 f'under {root}')
+            target = row.get('config') or row.get('script') or ''
+            if not osp.isfile(osp.join(root, target)):
+                kind = 'config' if row.get('config') else 'script'
+                raise ValueError(f'{row_where}: {kind} {target!r} does not exist under {root}')
     return data['suites']
 
 
@@ -140,7 +141,7 @@ def row_paper(row: dict, entries: dict):
     """``(top-1 text, source)``: the row's own, else its config's (when run as it is)."""
     if row.get('paper'):
         return num(row['paper']['top1']), row['paper']['source']
-    entry = entries.get(row['config'])
+    entry = entries.get(row.get('config'))
     return entry['paper'] if entry and not row.get('cfg_options') else None
 
 
@@ -156,9 +157,18 @@ def result_cells(row: dict) -> list:
             num(row.get('peak_gpu_mem_mib'), '.0f')]
 
 
+def row_folder(row: dict):
+    """The model-zoo folder of a results row: its ``zoo`` entry, else its config's folder."""
+    if row.get('zoo'):
+        return row['zoo']
+    parts = (row.get('config') or '').split('/')
+    return parts[1] if len(parts) > 2 and parts[0] == 'configs' else None
+
+
 def config_link(row: dict, page: str) -> str:
-    rel = osp.relpath(row['config'], osp.dirname(page) or '.').replace(os.sep, '/')
-    text = f'[{osp.splitext(osp.basename(row["config"]))[0]}]({rel})'
+    target = row.get('config') or row['script']
+    rel = osp.relpath(target, osp.dirname(page) or '.').replace(os.sep, '/')
+    text = f'[{osp.splitext(osp.basename(target))[0]}]({rel})'
     options = row.get('cfg_options') or []
     return text + (' with ' + ', '.join(f'`{o}`' for o in options) if options else '')
 
@@ -172,7 +182,7 @@ def epochs_text(suite: dict) -> str:
 
 def suite_section(name: str, suite: dict, entries: dict) -> list:
     """The README.md text of one suite: what and where it ran, and its table."""
-    about = f'**{suite.get("title", name)}** (`{name}`). {suite.get("description", "")}'.strip()
+    about = f'**{suite.get("title", name)}** (`{name}`). {suite.get("description") or ""}'.strip()
     if suite['measured']:
         seeds = ', '.join(str(s) for s in suite.get('seeds') or [])
         about += (f' Measured on {suite.get("device")}, {suite.get("date")}, commit '
@@ -202,12 +212,11 @@ def folder_readme(folder: str, entries: list, suites: dict, entries_by_path: dic
         out += ['Baseline methods and their papers:', '']
         out += [f'* {cite_paper(p)}' for p in info['others']] + ['']
 
-    rows = [(n, s, r) for n, s, r in suite_rows(suites)
-            if r['config'].startswith(f'configs/{folder}/')]
+    rows = [(n, s, r) for n, s, r in suite_rows(suites) if row_folder(r) == folder]
     notes = Notes()
     table = []
     for e in entries:
-        mine = [(n, s, r) for n, s, r in rows if r['config'] == e['path']]
+        mine = [(n, s, r) for n, s, r in rows if r.get('config') == e['path']]
         measured = [f'{num(r["top1"])} (`{n}`)' for n, s, r in mine if reproduces_config(s, r)]
         if not measured and any(s['measured'] for _, s, _ in mine):
             measured = ['see [Results](#results)']
@@ -278,7 +287,7 @@ def model_results(entry: dict, suites: dict):
                                   if entry['imbalance_factor'] else '')
     out = []
     for _, suite, row in suite_rows(suites):
-        if row['config'] == entry['path'] and reproduces_config(suite, row):
+        if row.get('config') == entry['path'] and reproduces_config(suite, row):
             metrics = {'Top 1 Accuracy': row['top1']}
             for key, label in (('many', 'Many-shot'), ('medium', 'Medium-shot'),
                                ('few', 'Few-shot')):
