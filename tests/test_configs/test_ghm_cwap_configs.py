@@ -56,7 +56,7 @@ def test_config_loads_and_buildshead_loss_with_defaults(path, config_loader):
     name = osp.basename(path)
     if loss_cfg.type == 'GHMCWAPLoss':
         assert (loss_cfg.bins, loss_cfg.alpha, loss_cfg.gamma) == (30, 0.9, 0.8)
-        assert loss_cfg.max_weight == 10.0
+        assert loss_cfg.max_weight == 1.0
         row = re.search(r'_ablation-([a-z-]+)\.py$', name)
         expected = {None: (True, True, True), 'r': (True, False, False),
                     'a-ura': (False, True, False), 'r-a-ura': (True, True, False),

@@ -102,7 +102,7 @@ def hand_raw(fine_bins_of_samples, edges):
 def test_hand_computed_regions_weights_and_margins():
     # intra_norm='epoch': the weights are normalised over the previous epoch's histogram
     loss = GHMCWAPLoss(2, bins=N, fine_bins=FB, alpha=ALPHA, gamma=GAMMA, class_counts=[1, 1],
-                       intra_norm='epoch')
+                       intra_norm='epoch', max_weight=10.0)
     loss.train()
     # equal counts -> S_0 = S_1 -> zero margins in the first epoch, so g is exactly as prescribed
     feed(loss, G0 + G1, [0] * len(G0) + [1])
@@ -157,6 +157,25 @@ def test_hand_computed_regions_weights_and_margins():
     mean = loss(z, y, avg_factor=len(samples))
     torch.testing.assert_close(mean, torch.tensor(sum(expected) / len(expected)), rtol=1e-5,
                                atol=1e-6)
+
+
+def test_default_clamp_only_lowers_weights():
+    """Default max_weight=1: the batch_grad-normalised weights of the hand-computed case, each
+    capped at 1 (no renormalisation), so no sample weighs more than in cross-entropy."""
+    loss = GHMCWAPLoss(2, bins=N, fine_bins=FB, alpha=ALPHA, gamma=0.0, class_counts=[1, 1])
+    assert loss.max_weight == 1.0 and loss.intra_norm == 'batch_grad'
+    loss.train()
+    feed(loss, G0 + G1, [0] * len(G0) + [1])
+    loss.on_train_epoch_end()
+    raw0 = hand_raw([int(g * FB) for g in G0], hand_new_edges([5, 1, 1]))
+    gs, ys = [0.02, 0.03, 0.9, 0.4], [0, 0, 0, 1]
+    raw = [raw0[0], raw0[0], raw0[2]]
+    scale0 = sum(gs[:3]) / sum(r * g for r, g in zip(raw, gs[:3]))
+    unclamped = [r * scale0 for r in raw] + [1.0]
+    assert max(unclamped) > 1  # the cap matters in this case
+    feed_none(loss, gs, ys)
+    torch.testing.assert_close(loss.last_sample_weights,
+                               torch.tensor([min(1.0, w) for w in unclamped]))
 
 
 @pytest.mark.parametrize('intra_norm', ['batch', 'batch_grad', 'none'])
@@ -228,7 +247,7 @@ def test_batch_weights_clamped_after_normalisation():
 
 
 def test_literal_aura_rule():
-    loss = GHMCWAPLoss(2, bins=N, fine_bins=FB, class_counts=[1, 1], aura='log')
+    loss = GHMCWAPLoss(2, bins=N, fine_bins=FB, class_counts=[1, 1], aura='log', max_weight=10.0)
     feed(loss, G0 + G1, [0] * len(G0) + [1])
     loss.on_train_epoch_end()
     # v = [5, 1, 1]: log 1 = 0 -> clamped to 0.01, so the two sparse regions take almost all
@@ -238,7 +257,7 @@ def test_literal_aura_rule():
 
 
 def test_first_epoch_margins_from_class_counts():
-    loss = GHMCWAPLoss(3, class_counts=[100, 10, 0], alpha=0.5, gamma=0.8)
+    loss = GHMCWAPLoss(3, class_counts=[100, 10, 0], alpha=0.5, gamma=0.8, max_weight=10.0)
     z = torch.tensor([[1.0, 0.5, -0.2], [0.2, 1.5, 0.3]])
     y = torch.tensor([0, 1])
     out = loss(z, y, reduction_override='none')
@@ -264,7 +283,8 @@ def _dense_low_g(loss, n_dense=2000, n_rest=60, seed=0):
 def test_widths_sum_to_one_and_shrink_where_dense(adaptive):
     """Algorithm 1 reassigns widths by region index: region i's new width falls with the value v_i
     it had; iterated over epochs, the dense part [0, 0.1) gets covered by narrow regions."""
-    loss = GHMCWAPLoss(2, class_counts=[5, 5], use_inter=False, adaptive_bins=adaptive)
+    loss = GHMCWAPLoss(2, class_counts=[5, 5], use_inter=False, adaptive_bins=adaptive,
+                       max_weight=10.0)
     uniform = loss.edge_idx.clone()
     for epoch in range(4):
         old_fine = loss.fine_hist.clone()
@@ -296,7 +316,7 @@ def test_widths_sum_to_one_and_shrink_where_dense(adaptive):
 # -- robustness --------------------------------------------------------------------------------
 def test_finite_with_empty_classes_absent_classes_and_extreme_g():
     C = 4
-    loss = GHMCWAPLoss(C, class_counts=[50, 0, 5, 1])  # class 1 has no images
+    loss = GHMCWAPLoss(C, class_counts=[50, 0, 5, 1], max_weight=10.0)  # class 1 has no images
     for epoch in range(3):
         z = torch.tensor([[60.0, -60.0, 0.0, 0.0],     # g == 0 exactly (class 0)
                           [-60.0, 0.0, 60.0, 0.0],     # g == 1 exactly (class 0)
