@@ -171,3 +171,23 @@ def test_plan_lists_unmeasured_suites_without_replacing_measured_ones(tmp_path):
     assert not dbm['measured'] and len(res) == len(data)
     assert {r['status'] for r in dbm['rows']} == {'not run'}
     assert dbm['rows'][-1]['paper']['top1'] == 84.60 and dbm['rows'][-1]['top1'] is None
+
+
+@pytest.mark.skipif(os.environ.get('MMLTR_SKIP_SMOKE') == '1', reason='MMLTR_SKIP_SMOKE=1')
+def test_gpu_suite_script_dry_run(tmp_path):
+    """tools/benchmark/gpu_suite.sh end to end on CPU (SMOKE=1, the CE rows): probe, method
+    suites, speed suite, the tables check, and the results and logs under OUT."""
+    import subprocess
+    out = tmp_path / 'gpu'
+    env = dict(os.environ, SMOKE='1', ROWS='ce', OUT=str(out), OMP_NUM_THREADS='1')
+    proc = subprocess.run(['bash', osp.join(ROOT, 'tools', 'benchmark', 'gpu_suite.sh')],
+                          env=env, capture_output=True, text=True, timeout=1500)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert 'done (EPOCHS=1' in proc.stdout and 'failed' not in proc.stdout, proc.stdout
+    for suite in ('dbm-cifar10-jpeg-if100', 'ghm-cwap-cifar10-jpeg-if100',
+                  'difficulty-net-cifar10-jpeg-if100', 'speed'):
+        with open(out / 'repro' / suite / 'results.json') as f:
+            res = json.load(f)
+        assert res['smoke'] and [r['status'] for r in res['rows']] == ['ok']
+    assert (out / 'docs' / 'results' / 'results.json').is_file()
+    assert not list(out.rglob('*.pth'))

@@ -13,6 +13,9 @@
 #   EPOCHS     epochs of every method row (default: the longest schedule, at most the configs'
 #              200, whose measured speed fits BUDGET_S; see below)
 #   OUT        where results and logs go (default work_dirs/gpu_suite)
+#   SMOKE=1    a dry run of this script on CPU: every reproduce.py call with --smoke (tiny data,
+#              1 epoch) and nothing merged into docs/results (a test runs it)
+#   ROWS       comma-separated row names to run (default: every row)
 #
 # Steps: install the carried wheels (the GPU image has torch and torchvision only), unpack the
 # data, start CUDA MPS if it can be started, then
@@ -37,7 +40,7 @@ if [ -d .gpu ] && ls .gpu/*.whl >/dev/null 2>&1; then
 else
     export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
 fi
-if [ ! -d data/cifar10-jpeg/train ]; then
+if [ "${SMOKE:-0}" != 1 ] && [ ! -d data/cifar10-jpeg/train ]; then
     [ -f .gpu/cifar10-jpeg.tar.gz ] || { echo "gpu_suite: no data/cifar10-jpeg and no" \
         ".gpu/cifar10-jpeg.tar.gz: see the header of $0" >&2; exit 2; }
     mkdir -p data/cifar10-jpeg && tar xzf .gpu/cifar10-jpeg.tar.gz -C data/cifar10-jpeg
@@ -52,9 +55,15 @@ else
     stamp "CUDA MPS not available: processes time-share the GPU"
 fi
 METHODS="dbm-cifar10-jpeg-if100 ghm-cwap-cifar10-jpeg-if100 difficulty-net-cifar10-jpeg-if100"
+if [ "${SMOKE:-0}" = 1 ]; then
+    PROBE="--smoke"; RUN="--smoke"; EPOCHS=1
+else
+    PROBE="--epochs 2"; RUN="--update docs/results/results.json"
+fi
+if [ -n "${ROWS:-}" ]; then PROBE="$PROBE --rows $ROWS"; RUN="$RUN --rows $ROWS"; fi
 
 stamp "1. probe: 2 epochs of every method row"
-python3 tools/reproduce.py $METHODS --epochs 2 --out "$OUT/probe" > "$OUT/probe.log" 2>&1 \
+python3 tools/reproduce.py $METHODS $PROBE --out "$OUT/probe" > "$OUT/probe.log" 2>&1 \
     || { tail -50 "$OUT/probe.log"; stamp "probe failed: see $OUT/probe.log"; exit 1; }
 if [ -z "${EPOCHS:-}" ]; then
     EPOCHS=$(python3 - "$OUT/probe" "$BUDGET_S" <<'EOF'
@@ -66,14 +75,16 @@ EOF
 )
 fi
 stamp "2. method suites at $EPOCHS epochs"
-python3 tools/reproduce.py $METHODS --epochs "$EPOCHS" --out "$OUT/repro" \
-    --update docs/results/results.json > "$OUT/methods.log" 2>&1 || stamp "a method row failed"
+python3 tools/reproduce.py $METHODS --epochs "$EPOCHS" --out "$OUT/repro" $RUN \
+    > "$OUT/methods.log" 2>&1 || stamp "a method row failed"
 stamp "3. speed suite"
-python3 tools/reproduce.py speed --out "$OUT/repro" --update docs/results/results.json \
-    > "$OUT/speed.log" 2>&1 || stamp "a speed row failed"
+python3 tools/reproduce.py speed --out "$OUT/repro" $RUN > "$OUT/speed.log" 2>&1 \
+    || stamp "a speed row failed"
 stamp "4. tables"
+# (a smoke run merged nothing: it only checks that the committed tables are current)
 python3 tools/misc/update_results_docs.py --results docs/results/results.json \
-    > "$OUT/docs.log" 2>&1 || stamp "table generation failed: see $OUT/docs.log"
+    $([ "${SMOKE:-0}" = 1 ] && echo --check) > "$OUT/docs.log" 2>&1 \
+    || stamp "table generation failed: see $OUT/docs.log"
 mkdir -p "$OUT/docs"
 cp -r docs/results "$OUT/docs/" && cp README.md "$OUT/docs/"
 for d in configs/dbm configs/ghm_cwap configs/difficulty_net configs/baselines; do
