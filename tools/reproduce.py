@@ -230,6 +230,11 @@ def run_one(row: dict, suite: dict, args, seed: int) -> dict:
     return rec
 
 
+def _mean(values):
+    values = [v for v in values if v is not None]
+    return statistics.fmean(values) if values else None
+
+
 def planned(suite: dict) -> dict:
     """A suite's entry before any run: its rows, paper numbers and "not run"."""
     rows = [dict(aggregate(row, []), status='not run') for row in suite['rows']]
@@ -257,9 +262,8 @@ def aggregate(row: dict, runs: list) -> dict:
         if k in METRICS:
             out[f'{k}_std'] = statistics.stdev(vals) if len(vals) > 1 and not failed else None
     if ok and 'modes' in ok[0] and len(ok[0]['modes']) > 1:
-        out['modes'] = {m: {k: statistics.fmean([r['modes'][m][k] for r in ok
-                                                 if r['modes'][m].get(k) is not None] or [0])
-                            for k in TIMES} for m in ok[0]['modes']}
+        out['modes'] = {m: {k: _mean([r['modes'][m].get(k) for r in ok]) for k in TIMES}
+                        for m in ok[0]['modes']}
         std, fast = out['modes'].get('standard'), out['modes'].get('fast')
         if std and fast and fast['sec_per_epoch_with_eval']:
             out['speedup'] = std['sec_per_epoch_with_eval'] / fast['sec_per_epoch_with_eval']
