@@ -5,7 +5,7 @@
 #   (requires_grad=False, eval mode at every forward); only the classifier is trained;
 # * Stage1CheckpointHook: load_from (the stage-1 checkpoint) is required, its classifier must
 #   have the model's num_classes, and reinit=('head', ) re-initialises the classifier (cRT). LWS
-#   and LAS configs keep it: they set custom_hooks again with reinit=().
+#   and LAS configs keep it (reinit=()).
 # * find_unused_parameters=True: MMEngine wraps the model in DDP before any hook runs, so DDP
 #   has registered the frozen parameters; with this it marks them unused in every iteration and
 #   leaves them untouched (FreezeHook refuses DDP runs without it).
@@ -13,10 +13,12 @@
 # of the stage-1 config), overridable with --cfg-options load_from=PATH.
 _base_ = ['./default_runtime.py']
 
-custom_hooks = [
+# the hooks every stage-2 config shares; it adds its Stage1CheckpointHook (LWS/LAS configs:
+# custom_hooks = _base_.stage2_hooks + [dict(type='Stage1CheckpointHook', reinit=())])
+stage2_hooks = [
     dict(type='LongTailLossHook'),
     dict(type='PerClassAccuracyHook'),
     dict(type='FreezeHook', modules=('backbone', 'neck')),
-    dict(type='Stage1CheckpointHook', reinit=('head', )),
 ]
+custom_hooks = stage2_hooks + [dict(type='Stage1CheckpointHook', reinit=('head', ))]
 find_unused_parameters = True

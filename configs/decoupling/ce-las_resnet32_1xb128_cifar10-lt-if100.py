@@ -12,9 +12,4 @@ model = dict(
         scales=True,
         train_weights=True,
         loss=dict(_delete_=True, type='LabelAwareSmoothingLoss', eps_head=0.4, eps_tail=0.1)))
-custom_hooks = [
-    dict(type='LongTailLossHook'),
-    dict(type='PerClassAccuracyHook'),
-    dict(type='FreezeHook', modules=('backbone', 'neck')),
-    dict(type='Stage1CheckpointHook', reinit=()),
-]
+custom_hooks = _base_.stage2_hooks + [dict(type='Stage1CheckpointHook', reinit=())]

@@ -5,9 +5,4 @@
 #   python tools/train.py configs/decoupling/ce-lws_resnet32_1xb128_cifar100-lt-if100.py
 _base_ = './ce-crt_resnet32_1xb128_cifar100-lt-if100.py'
 model = dict(head=dict(type='DecoupledClsHead', scales=True, train_weights=False))
-custom_hooks = [
-    dict(type='LongTailLossHook'),
-    dict(type='PerClassAccuracyHook'),
-    dict(type='FreezeHook', modules=('backbone', 'neck')),
-    dict(type='Stage1CheckpointHook', reinit=()),
-]
+custom_hooks = _base_.stage2_hooks + [dict(type='Stage1CheckpointHook', reinit=())]

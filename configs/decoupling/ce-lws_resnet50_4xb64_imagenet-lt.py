@@ -5,9 +5,4 @@
 #   bash tools/dist_train.sh configs/decoupling/ce-lws_resnet50_4xb64_imagenet-lt.py 4
 _base_ = './ce-crt_resnet50_4xb64_imagenet-lt.py'
 model = dict(head=dict(type='DecoupledClsHead', scales=True, train_weights=False))
-custom_hooks = [
-    dict(type='LongTailLossHook'),
-    dict(type='PerClassAccuracyHook'),
-    dict(type='FreezeHook', modules=('backbone', 'neck')),
-    dict(type='Stage1CheckpointHook', reinit=()),
-]
+custom_hooks = _base_.stage2_hooks + [dict(type='Stage1CheckpointHook', reinit=())]

@@ -23,10 +23,12 @@ param_scheduler = [
 ]
 train_cfg = dict(max_epochs=stage2_epochs, val_interval=stage2_epochs)
 
-custom_hooks = [
+# as configs/_base_/stage2_runtime.py (which cannot be a second base here: the CE quickstart
+# config already has a runtime)
+stage2_hooks = [
     dict(type='LongTailLossHook'),
     dict(type='PerClassAccuracyHook'),
     dict(type='FreezeHook', modules=('backbone', 'neck')),
-    dict(type='Stage1CheckpointHook', reinit=('head', )),
 ]
+custom_hooks = stage2_hooks + [dict(type='Stage1CheckpointHook', reinit=('head', ))]
 find_unused_parameters = True

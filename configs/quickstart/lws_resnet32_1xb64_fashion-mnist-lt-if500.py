@@ -7,9 +7,4 @@
 _base_ = ['./crt_resnet32_1xb64_fashion-mnist-lt-if500.py']
 
 model = dict(head=dict(type='DecoupledClsHead', scales=True, train_weights=False))
-custom_hooks = [
-    dict(type='LongTailLossHook'),
-    dict(type='PerClassAccuracyHook'),
-    dict(type='FreezeHook', modules=('backbone', 'neck')),
-    dict(type='Stage1CheckpointHook', reinit=()),
-]
+custom_hooks = _base_.stage2_hooks + [dict(type='Stage1CheckpointHook', reinit=())]

@@ -68,7 +68,7 @@ def test_released_code_variant_differs_only_in_the_meta_gradient(path, config_lo
 @pytest.mark.parametrize('path', STAGE2, ids=[osp.basename(p) for p in STAGE2])
 def test_stage2_las_configs(path, config_loader):
     cfg = config_loader(path)
-    assert cfg.model.type == 'ImageClassifier' and cfg.model_wrapper_cfg is None
+    assert cfg.model.type == 'ImageClassifier' and cfg.get('model_wrapper_cfg') is None
     head = cfg.model.head
     assert head.type == 'DecoupledClsHead' and head.scales
     loss = head.loss

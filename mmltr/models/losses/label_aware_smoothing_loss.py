@@ -46,27 +46,23 @@ def label_aware_epsilons(class_counts: torch.Tensor, eps_head: float, eps_tail: 
     return eps_head + (eps_head - eps_tail) * torch.sin(1.5 * math.pi + math.pi * d / 2)
 
 
-def label_aware_smoothing_loss(cls_score: torch.Tensor,
-                               label: torch.Tensor,
-                               epsilons: torch.Tensor,
-                               weight: Optional[torch.Tensor] = None,
-                               reduction: str = 'mean',
-                               avg_factor: Optional[float] = None) -> torch.Tensor:
-    """``(1 - eps_y) * (-log p_y) + eps_y * mean_j(-log p_j)`` per sample (computed in float32).
+def label_aware_smoothing_loss(cls_score: torch.Tensor, label: torch.Tensor,
+                               epsilons: torch.Tensor, **reduce_kwargs) -> torch.Tensor:
+    """``(1 - eps_y) * (-log p_y) + eps_y * mean_j(-log p_j)`` per sample (computed in float32),
+    reduced.
 
     Args:
-        cls_score (Tensor): logits (N, C).
-        label (Tensor): hard labels (N,).
+        cls_score (Tensor): logits (N, C) of the samples labelled ``label`` (N,).
         epsilons (Tensor): the smoothing factor of every class (C,), see
             :func:`label_aware_epsilons`.
-        weight, reduction, avg_factor: MMPretrain's per-sample weight, reduction and normaliser.
+        **reduce_kwargs: ``weight``, ``reduction`` (default ``'mean'``) and ``avg_factor``, as in
+            MMPretrain's losses (:func:`mmltr.models.losses.reduce_class_weighted`).
     """
     log_p = F.log_softmax(cls_score.float(), dim=1)
     eps = epsilons.to(log_p)[label]
     nll = -log_p.gather(1, label[:, None]).squeeze(1)
     loss = (1 - eps) * nll - eps * log_p.mean(dim=1)
-    return reduce_class_weighted(loss, label, weight=weight, reduction=reduction,
-                                 avg_factor=avg_factor)
+    return reduce_class_weighted(loss, label, **reduce_kwargs)
 
 
 @MODELS.register_module()
@@ -83,11 +79,9 @@ class LabelAwareSmoothingLoss(CountAwareLoss):
         eps_head (float): smoothing of the most frequent class, in [0, 1].
         eps_tail (float): smoothing of the rarest class, in [0, 1].
         shape (str): ``'concave'`` (default, the paper's), ``'linear'`` or ``'convex'``.
-        class_counts (list[int], optional): training images per class; filled from the training
-            dataset by ``LongTailLossHook`` when None.
-        reduction (str): ``'none'``, ``'mean'`` or ``'sum'``.
-        loss_weight (float): multiplier of the loss.
-        num_classes (int, optional): checked against ``class_counts``.
+        class_counts (list[int], optional): as for every :class:`CountAwareLoss`: the training
+            images per class, or None to have ``LongTailLossHook`` fill them from the training
+            set; ``reduction``, ``loss_weight`` and ``num_classes`` are the base class's too.
     """
 
     def __init__(self,
@@ -115,13 +109,15 @@ class LabelAwareSmoothingLoss(CountAwareLoss):
         return dict(epsilons=label_aware_epsilons(self.class_counts, self.eps_head, self.eps_tail,
                                                   self.shape))
 
-    def forward(self, cls_score: torch.Tensor, label: torch.Tensor,
-                weight: Optional[torch.Tensor] = None, avg_factor: Optional[float] = None,
+    def forward(self, cls_score: torch.Tensor, label: torch.Tensor, weight=None, avg_factor=None,
                 reduction_override: Optional[str] = None, **kwargs) -> torch.Tensor:
-        label = check_hard_labels(label, cls_score, type(self).__name__)
-        return self.loss_weight * label_aware_smoothing_loss(
-            cls_score, label, self._table('epsilons', cls_score), weight=weight,
-            reduction=self._reduction(reduction_override), avg_factor=avg_factor)
+        """The loss of ``cls_score`` (N, C) and hard labels (N,); ``weight``, ``avg_factor`` and
+        ``reduction_override`` as in MMPretrain's losses."""
+        epsilons = self._table('epsilons', cls_score)
+        loss = label_aware_smoothing_loss(
+            cls_score, check_hard_labels(label, cls_score, type(self).__name__), epsilons,
+            weight=weight, reduction=self._reduction(reduction_override), avg_factor=avg_factor)
+        return self.loss_weight * loss
 
     def extra_repr(self) -> str:
         return (f'eps_head={self.eps_head}, eps_tail={self.eps_tail}, shape={self.shape!r}, '
