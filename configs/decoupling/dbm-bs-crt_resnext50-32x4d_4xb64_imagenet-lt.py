@@ -9,5 +9,8 @@ model = dict(
     backbone=dict(_delete_=True, type='ResNeXt', depth=50, groups=32, width_per_group=4,
                   num_stages=4, out_indices=(3, ), style='pytorch'),
     head=dict(_delete_=True, type='CosineClsHead', num_classes=1000, in_channels=2048,
-              loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))
+              loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+              # class vectors of norm ~8 (CosineClsHead's default std=0.01 gives ~0.45: its first
+              # SGD steps, of size ~lr * scale / norm, would throw them off and then nearly stop)
+              init_cfg=dict(type='Normal', layer='Linear', std=0.18)))
 load_from = 'work_dirs/resnext50-32x4d_imagenet-lt/epoch_90.pth'

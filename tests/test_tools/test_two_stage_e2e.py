@@ -197,3 +197,26 @@ def test_tau_norm_tool_bake_and_head_option(stage1):
     w = _state(ckpt)['head.fc.weight']
     expected = w / w.norm(dim=1, keepdim=True)**tau
     torch.testing.assert_close(_state(baked)['head.fc.weight'], expected)
+
+
+def test_stage2_resume_is_bit_identical(stage1):
+    """cRT for 2 epochs in one go equals 1 epoch + --resume: the resumed run keeps its trained
+    classifier (not re-initialised again), the sampler and the optimizer state. One loader
+    worker: MMEngine seeds it the same way every epoch, so the augmentation draws of an epoch do
+    not depend on what ran before (in-process loading would carry NumPy's state over)."""
+    tmp, root, ckpt = stage1['tmp'], stage1['root'], stage1['ckpt']
+    crt = _stage2_config(tmp, root, 'crt', ckpt)
+    worker = ['train_dataloader.num_workers=1', 'train_dataloader.persistent_workers=False']
+    two = ['--cfg-options', 'train_cfg.max_epochs=2'] + worker
+    _run([sys.executable, 'tools/train.py', crt, '--work-dir', str(tmp / 'straight')] + two, tmp)
+    _run([sys.executable, 'tools/train.py', crt, '--work-dir', str(tmp / 'resumed'),
+          '--cfg-options'] + worker, tmp)
+    out = _run([sys.executable, 'tools/train.py', crt, '--work-dir', str(tmp / 'resumed'),
+                '--resume'] + two, tmp)
+    assert 'resumed epoch: 1' in out and 'not loading head' not in out
+    a = _state(str(tmp / 'straight' / 'epoch_2.pth'))
+    b = _state(str(tmp / 'resumed' / 'epoch_2.pth'))
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    _assert_frozen(_state(ckpt), b)
