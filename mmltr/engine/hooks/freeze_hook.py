@@ -3,6 +3,7 @@ from typing import Sequence, Union
 
 import torch.nn as nn
 from mmengine.hooks import Hook
+from mmengine.runner import BaseLoop
 from mmpretrain.registry import HOOKS
 from torch.nn.parallel import DistributedDataParallel
 
@@ -46,6 +47,8 @@ class FreezeHook(Hook):
     A module that has no parameter to train at all is better frozen by the model config itself
     (e.g. ``DecoupledClsHead(train_weights=False)``), which DDP then never registers.
 
+    Only training runs are affected (``tools/test.py`` with a stage-2 config runs as usual).
+
     Args:
         modules (str | Sequence[str]): names of sub-modules of the (unwrapped) model, dotted for
             nested ones, e.g. ``('backbone', 'neck')`` or ``'backbone.layer1'``.
@@ -72,6 +75,10 @@ class FreezeHook(Hook):
         return [found[n] for n in self.modules]
 
     def before_run(self, runner) -> None:
+        # only training runs: Runner.train() builds the train loop before before_run, while
+        # test()/val() leave it a dict (a test run has nothing to freeze)
+        if not isinstance(getattr(runner, '_train_loop', None), BaseLoop):
+            return
         model = unwrap_model(runner.model)
         targets = self._resolve(model)
         frozen = {id(p) for m in targets for p in m.parameters()}

@@ -95,6 +95,15 @@ class Stage1CheckpointHook(Hook):
         self._check_classes(runner, state, model_state)
         dropped = [k for k in state
                    if any(_strip(k) == p or _strip(k).startswith(p + '.') for p in self.reinit)]
+        params = dict(unwrap_model(runner.model).named_parameters())
+        frozen = sorted(_strip(k) for k in dropped
+                        if _strip(k) in params and not params[_strip(k)].requires_grad)
+        if frozen:
+            raise ValueError(
+                f'Stage1CheckpointHook: reinit={self.reinit} would re-initialise {frozen}, which '
+                'this config does not train (requires_grad=False, e.g. '
+                'DecoupledClsHead(train_weights=False) for LWS): they would stay random. Keep the '
+                'stage-1 classifier with reinit=().')
         for key in dropped:
             del state[key]
         if dropped:

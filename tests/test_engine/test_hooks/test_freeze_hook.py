@@ -81,6 +81,12 @@ def test_dotted_names_and_errors(fake_runner):
         FreezeHook(modules=[])
 
 
+def test_test_runs_are_untouched(fake_runner):
+    model = Net()
+    FreezeHook(modules='backbone').before_run(fake_runner(model, training=False))
+    assert all(p.requires_grad for p in model.parameters())
+
+
 @pytest.fixture
 def one_process_group(free_port):
     dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{free_port}', rank=0,

@@ -71,6 +71,19 @@ def test_reinit_drops_the_classifier_and_keeps_the_rest(fake_runner, tmp_path):
     assert len(ckpt['state_dict']) == 4
 
 
+def test_reinit_of_an_untrained_classifier_is_refused(fake_runner, tmp_path):
+    path = tmp_path / 's1.pth'
+    path.write_bytes(b'')
+    model = Net()
+    model.head.fc.weight.requires_grad_(False)  # e.g. LWS: only scales are learnt
+    hook, runner = Stage1CheckpointHook(reinit='head'), _runner(fake_runner, model,
+                                                               load_from=str(path))
+    hook.before_run(runner)
+    with raises(ValueError, match=r"re-initialise \['head.fc.weight'\], which this config does "
+                r'not train'):
+        hook.after_load_checkpoint(runner, _checkpoint())
+
+
 def test_stage2_checkpoints_resume_whole(fake_runner, tmp_path):
     path = tmp_path / 's1.pth'
     path.write_bytes(b'')
