@@ -20,7 +20,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 QUICK = osp.join(ROOT, 'configs', 'quickstart')
 
 
-def _run(cmd, cwd, timeout=400, env=None, ok=True):
+def _run(cmd, cwd, timeout=900, env=None, ok=True):
     full_env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1', **(env or {}))
     cmd = [osp.join(ROOT, c) if c.startswith('tools/') else c for c in cmd]
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
@@ -157,7 +157,7 @@ def test_crt_two_processes_on_cpu(stage1, free_port):
     tmp, root, ckpt = stage1['tmp'], stage1['root'], stage1['ckpt']
     crt = _stage2_config(tmp, root, 'crt', ckpt)
     out = _run(['bash', 'tools/dist_train.sh', crt, '2', '--work-dir', str(tmp / 'ddp')], tmp,
-               timeout=500, env=dict(PORT=str(free_port)))
+               timeout=900, env=dict(PORT=str(free_port)))
     assert 'running 2 processes with the gloo backend on CPU' in out
     s2 = _state(str(tmp / 'ddp' / 'epoch_1.pth'))
     _assert_frozen(_state(ckpt), s2)
