@@ -11,7 +11,9 @@
 # images), meta batch 100 in total (25 per GPU); report the test split, not val.
 # Differences from the released code: second-order meta step (see the ImageNet-LT config); the
 # extra MiSLAS Bottleneck block between backbone and classifier is not added (plain ResNet-152 +
-# linear head); standard many/medium/few thresholds. Stage 2 (LAS) is not implemented.
+# linear head); standard many/medium/few thresholds. Stage 2 (LAS):
+# difficulty-net-las_resnet152_4xb64_places-lt.py; the released code's meta step (driver loss
+# only): difficulty-net-driver-only_resnet152_4xb32_places-lt.py.
 # Reported (two-stage): 41.7.
 _base_ = [
     '../_base_/models/resnet50.py',

@@ -9,7 +9,8 @@
 # int(475 * IF^(-c/99)); IF100: 10,302 images, min 4), so the counts differ from the standard LDAM
 # split (max 500, min 5 at IF100). `selection='first'` keeps the first n_c images of each class as
 # the authors' CIFAR code does (unshuffled); the val/test splits carry the same counts.
-# Stage 2 (LAS classifier re-balancing) is not implemented. Reported (two-stage, CIFAR-100 only):
+# Stage 2 (LAS): difficulty-net-las_resnet32_1xb128_cifar100-lt-if100.py; the released code's
+# meta step: difficulty-net-driver-only_*. Reported (two-stage, CIFAR-100 only):
 # IF10 65.22, IF50 56.90, IF100 52.96 (top-1 %, CIFAR-100-LT).
 # Other imbalance factors: the -if10/-if50/-if200 configs inherit this one.
 _base_ = './difficulty-net_resnet32_1xb128_cifar10-lt-if100.py'

@@ -14,7 +14,9 @@
 # Difficulty-Net and only the driver loss trains it); labels keep the list's order and
 # many/medium/few use the standard >100 / 20-100 / <20 split (not MiSLAS's frequency-sorted index
 # ranges).
-# Stage 2 (LAS) is not implemented. Reported (two-stage): 57.4 with RandAugment, 54.0 without.
+# Stage 2 (LAS): difficulty-net-las_resnet50_4xb32_imagenet-lt.py; the released code's meta step
+# (driver loss only): difficulty-net-driver-only_resnet50_4xb32_imagenet-lt.py. Reported
+# (two-stage): 57.4 with RandAugment, 54.0 without.
 _base_ = [
     '../_base_/models/resnet50.py',
     '../_base_/datasets/imagenet_lt_randaug.py',

@@ -67,26 +67,34 @@ class ClassBalancedSubset(SelectionWrapper):
         per_class (int): images per class. Default 10.
         selection (str): ``'random'`` (default, seeded), ``'first'`` or ``'last'`` in file order.
         seed (int): seed of the random choice. Default 0.
+        complement (bool): take every *other* image instead (file order), e.g. to split a
+            balanced set into a validation part (``per_class`` images per class) and a disjoint
+            test part with the same arguments and ``complement=True``. Default False.
         lazy_init (bool): defer ``full_init``. Default False.
         pipeline (list, optional): transforms replacing the wrapped dataset's pipeline.
     """
 
     def __init__(self, dataset: Union[dict, BaseDataset], per_class: int = 10,
-                 selection: str = 'random', seed: int = 0, lazy_init: bool = False,
-                 pipeline: Optional[list] = None) -> None:
+                 selection: str = 'random', seed: int = 0, complement: bool = False,
+                 lazy_init: bool = False, pipeline: Optional[list] = None) -> None:
         if selection not in BALANCED_SELECTIONS:
             raise ValueError(f'ClassBalancedSubset: selection must be one of '
                              f'{BALANCED_SELECTIONS}, got {selection!r}.')
         self.per_class = per_class
         self.selection = selection
         self.seed = int(seed)
+        self.complement = bool(complement)
         self._wrap(dataset, lazy_init, pipeline)
 
     def _select(self, labels: np.ndarray, num_classes: int) -> np.ndarray:
-        return balanced_indices(labels, num_classes, self.per_class, self.selection, self.seed)
+        chosen = balanced_indices(labels, num_classes, self.per_class, self.selection, self.seed)
+        if self.complement:
+            return np.setdiff1d(np.arange(len(labels), dtype=np.int64), chosen)
+        return chosen
 
     def __repr__(self) -> str:
         n = len(self) if self._fully_initialized else 'not yet loaded'
         return (f'Dataset ClassBalancedSubset\n    Wrapped: {type(self.dataset).__name__}\n'
-                f'    per_class={self.per_class}, selection={self.selection}, seed={self.seed}\n'
+                f'    per_class={self.per_class}, selection={self.selection}, seed={self.seed}, '
+                f'complement={self.complement}\n'
                 f'    Number of samples: {n}')

@@ -65,6 +65,19 @@ def test_subset_wraps_any_labelled_dataset():
     assert 'ClassBalancedSubset' in mmltr.datasets.__all__
 
 
+@pytest.mark.parametrize('selection', ['random', 'first'])
+def test_complement_is_the_disjoint_rest(selection):
+    """A validation part and a test part of one balanced set: disjoint, together everything."""
+    src = Labelled(LABELS)
+    val = ClassBalancedSubset(src, per_class=5, selection=selection, seed=1)
+    test = ClassBalancedSubset(src, per_class=5, selection=selection, seed=1, complement=True)
+    assert not set(val.indices) & set(test.indices)
+    assert sorted(set(val.indices) | set(test.indices)) == list(range(len(LABELS)))
+    assert np.all(np.diff(test.indices) > 0)  # file order
+    assert np.bincount(LABELS[test.indices]).tolist() == [15, 4, 9]
+    assert 'complement=True' in repr(test)
+
+
 def test_bad_arguments():
     src = Labelled(LABELS)
     with pytest.raises(ValueError, match=r"selection must be one of \('random', 'first', 'last'\)"):

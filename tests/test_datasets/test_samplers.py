@@ -1,10 +1,11 @@
-"""ClassAwareSampler: class-balanced in expectation, DDP slices, epochs, config building."""
+"""ClassAwareSampler, ClassPowerSampler, ProgressiveSampler: class frequencies against their
+definitions (statistical tolerance), DDP slices, epochs / resume, config building, bad input."""
 import numpy as np
 import pytest
 from mmpretrain.registry import DATA_SAMPLERS
 
 import mmltr.datasets.samplers as samplers_mod
-from mmltr.datasets import ClassAwareSampler
+from mmltr.datasets import ClassAwareSampler, ClassPowerSampler, ProgressiveSampler
 
 
 class LabelOnly:
@@ -139,3 +140,122 @@ def test_built_from_registry_with_runner_default_args():
 def test_bad_num_samples_cls(bad):
     with pytest.raises(ValueError, match='num_samples_cls'):
         ClassAwareSampler(LabelOnly([0, 1]), num_samples_cls=bad)
+
+
+# ----------------------------------------------------------------------------------------------
+# ClassPowerSampler / ProgressiveSampler
+def _class_frequencies(sampler, labels, epochs):
+    """Class counts over ``epochs`` epochs of draws (one per ``set_epoch``)."""
+    counts = np.zeros(len(SIZES), dtype=np.int64)
+    for e in range(epochs):
+        sampler.set_epoch(e)
+        counts += np.bincount(labels[np.array(list(sampler))], minlength=len(SIZES))
+    return counts
+
+
+def _assert_multinomial(observed, probs, what):
+    """Each class within 4.5 standard deviations of its binomial expectation, and the
+    chi-square statistic within the range of a chi-square(C-1) variable (p > 1e-4)."""
+    from scipy.stats import chi2
+    total = observed.sum()
+    expected = total * probs
+    sd = np.sqrt(total * probs * (1 - probs))
+    assert np.all(np.abs(observed - expected) <= 4.5 * sd + 1e-9), (what, observed, expected)
+    stat = ((observed - expected)**2 / expected).sum()
+    assert chi2.sf(stat, len(probs) - 1) > 1e-4, (what, stat)
+
+
+@pytest.mark.parametrize('q', [0.0, 0.25, 0.5, 1.0])
+def test_class_power_frequencies_match_q(q):
+    labels = lt_labels(SIZES)
+    sampler = ClassPowerSampler(LabelOnly(labels), q=q, seed=0)
+    probs = np.asarray(SIZES, dtype=np.float64)**q / (np.asarray(SIZES, np.float64)**q).sum()
+    np.testing.assert_allclose(sampler.class_probs(), probs)
+    assert len(sampler) == len(labels)
+    _assert_multinomial(_class_frequencies(sampler, labels, 25), probs, f'q={q}')
+
+
+def test_class_power_named_cases_by_hand():
+    labels = lt_labels([400, 100, 25])
+    # q=1/2: sqrt(400), sqrt(100), sqrt(25) = 20, 10, 5 -> 4/7, 2/7, 1/7
+    np.testing.assert_allclose(ClassPowerSampler(LabelOnly(labels), q=0.5).class_probs(),
+                               [4 / 7, 2 / 7, 1 / 7])
+    np.testing.assert_allclose(ClassPowerSampler(LabelOnly(labels), q=0).class_probs(),
+                               [1 / 3] * 3)
+    np.testing.assert_allclose(ClassPowerSampler(LabelOnly(labels), q=1).class_probs(),
+                               [400 / 525, 100 / 525, 25 / 525])
+
+
+def test_class_power_within_class_cycles_and_instance_uniformity():
+    labels = lt_labels(SIZES)
+    sampler = ClassPowerSampler(LabelOnly(labels), q=1.0, seed=2)
+    drawn = np.array(list(sampler))
+    for c in range(len(SIZES)):  # every image of a class before any repeat
+        picks = drawn[labels[drawn] == c]
+        first = picks[:SIZES[c]]
+        assert len(np.unique(first)) == len(first)
+    # q = 1: every image about equally often over many epochs (instance-balanced)
+    hits = np.zeros(len(labels), dtype=np.int64)
+    for e in range(40):
+        sampler.set_epoch(e)
+        hits += np.bincount(np.array(list(sampler)), minlength=len(labels))
+    assert abs(hits.mean() - 40) < 1e-9 and hits.min() > 10 and hits.max() < 80
+
+
+@pytest.mark.parametrize('epoch,weight', [(0, 0.0), (5, 0.5), (10, 1.0), (13, 1.0)])
+def test_progressive_mixture(epoch, weight):
+    labels = lt_labels(SIZES)
+    sampler = ProgressiveSampler(LabelOnly(labels), num_epochs=10, seed=0)
+    sampler.set_epoch(epoch)
+    sizes = np.asarray(SIZES, dtype=np.float64)
+    probs = (1 - weight) * sizes / sizes.sum() + weight / len(SIZES)
+    np.testing.assert_allclose(sampler.class_probs(), probs)
+    counts = np.zeros(len(SIZES), dtype=np.int64)
+    for rep in range(25):  # same epoch, other seeds: the epoch's distribution
+        s = ProgressiveSampler(LabelOnly(labels), num_epochs=10, seed=100 + rep)
+        s.set_epoch(epoch)
+        counts += np.bincount(labels[np.array(list(s))], minlength=len(SIZES))
+    _assert_multinomial(counts, probs, f'epoch {epoch}')
+
+
+@pytest.mark.parametrize('make', [lambda ds, **kw: ClassPowerSampler(ds, q=0.5, **kw),
+                                  lambda ds, **kw: ProgressiveSampler(ds, num_epochs=4, **kw)],
+                         ids=['power', 'progressive'])
+@pytest.mark.parametrize('world_size', [2, 3])
+def test_power_samplers_ddp_slices_and_resume(monkeypatch, make, world_size):
+    labels = lt_labels(SIZES)
+    ds = LabelOnly(labels)
+    total = -(-len(labels) // world_size) * world_size
+    _patch_dist(monkeypatch, 0, 1)
+    ref = make(ds, seed=7)
+    ref.set_epoch(2)
+    glob = ref._global_sequence()
+    assert list(ref) == glob.tolist()
+    interleaved = np.empty(total, dtype=np.int64)
+    for rank in range(world_size):
+        _patch_dist(monkeypatch, rank, world_size)
+        sampler = make(ds, seed=7)
+        sampler.set_epoch(2)  # a resumed run: the same epoch gives the same batches
+        seq = list(sampler)
+        assert len(seq) == len(sampler) == total // world_size
+        interleaved[rank::world_size] = seq
+    np.testing.assert_array_equal(interleaved[:len(labels)], glob)
+    np.testing.assert_array_equal(interleaved[len(labels):], glob[:total - len(labels)])
+    other = make(ds, seed=7)
+    other.set_epoch(3)
+    assert list(other) != glob.tolist()
+
+
+def test_power_samplers_build_and_bad_arguments():
+    ds = LabelOnly(lt_labels(SIZES))
+    sampler = DATA_SAMPLERS.build(dict(type='ClassPowerSampler', q=0.5),
+                                  default_args=dict(dataset=ds, seed=3))
+    assert isinstance(sampler, ClassPowerSampler) and sampler.seed == 3
+    assert isinstance(DATA_SAMPLERS.build(dict(type='ProgressiveSampler', num_epochs=5),
+                                          default_args=dict(dataset=ds)), ProgressiveSampler)
+    for bad in (-0.1, 1.5, float('nan'), '0.5', True, None):
+        with pytest.raises(ValueError, match=r'q must be a number in \[0, 1\]'):
+            ClassPowerSampler(ds, q=bad)
+    for bad in (0, -2, 2.5, True):
+        with pytest.raises(ValueError, match='num_epochs must be an int >= 1'):
+            ProgressiveSampler(ds, num_epochs=bad)

@@ -72,8 +72,9 @@ def build_model(cfg: Config, ckpt: str) -> torch.nn.Module:
     return model.eval()
 
 
-def test_loader(cfg: Config, batch_size: Optional[int] = None):
-    loader_cfg = cfg.copy().test_dataloader
+def test_loader(cfg: Config, batch_size: Optional[int] = None, field: str = 'test_dataloader'):
+    """The config's ``field`` loader (the test split by default) without worker processes."""
+    loader_cfg = cfg.copy()[field]
     loader_cfg.update(num_workers=0, persistent_workers=False)
     if batch_size:
         loader_cfg['batch_size'] = batch_size

@@ -1,8 +1,8 @@
 """Difficulty-Net's bi-level meta-learning training step as an MMPretrain ``ImageClassifier``.
 
 Sinha & Ohashi, Difficulty-Net: Learning to Predict Difficulty for Long-Tailed Recognition,
-WACV 2023, https://arxiv.org/abs/2209.02960. One training iteration (as the authors' CIFAR code,
-which is second order):
+WACV 2023, https://arxiv.org/abs/2209.02960. One training iteration as the paper describes it
+(``meta_gradient='second_order'``, the default):
 
 1. d = DN_φ(a), w = C·d/Σd; virtual SGD step θ' = θ − η ∇_θ mean_i w_{y_i} ℓ_i with the graph kept
    (``create_graph=True``, :func:`torch.func.functional_call`), η = the model optimizer's current lr
@@ -10,6 +10,15 @@ which is second order):
 2. meta loss = CE(f_θ'(x_meta), y_meta) + λ · MSE(d, d*); Adam step on φ;
 3. w recomputed with the updated φ (no grad); real step of the model optimizer (SGD) on
    mean_i w_{y_i} ℓ_i.
+
+**Published vs released.** The authors' released code (CIFAR, and the ImageNet/Places code alike)
+builds the per-sample weights with ``torch.tensor(class_weights)``, which detaches them from
+Difficulty-Net: the meta cross-entropy then gives Difficulty-Net exactly zero gradient and only
+λ·driver trains it, which pulls the weights towards uniform. ``meta_gradient='driver_only'``
+reproduces that: step 2 is an Adam step on λ·MSE(d, d*) alone (the virtual step and the meta
+forward, whose gradient would be zero, are not computed), step 3 is unchanged. The numbers the
+authors published were produced by their released code, i.e. by ``'driver_only'``; the paper's
+text describes ``'second_order'``.
 
 Design decisions (see also :class:`mmltr.engine.hooks.DifficultyNetHook`):
 
@@ -21,9 +30,7 @@ Design decisions (see also :class:`mmltr.engine.hooks.DifficultyNetHook`):
   ``update_params(lr_inner, grads)``, and in Shu et al., Meta-Weight-Net: Learning an Explicit
   Mapping For Sample Weighting, NeurIPS 2019, https://arxiv.org/abs/1902.07379), with the lr
   of each parameter's group in the model optimizer (so ``paramwise_cfg`` lr multipliers apply).
-  ``first_order=True`` detaches the virtual gradient (the released ImageNet code's behaviour):
-  the meta CE then gives φ no gradient and only the driver loss trains φ — kept for ablations and
-  the tests, not for use.
+  ``meta_gradient='driver_only'`` skips it (see above).
 * **BatchNorm.** The virtual and the meta forward use batch statistics (train mode, as the authors'
   model copy does) but run with *cloned* buffers, so running statistics and ``num_batches_tracked``
   are only updated by the real forward: after a step they are exactly those of a plain step.
@@ -45,6 +52,7 @@ Design decisions (see also :class:`mmltr.engine.hooks.DifficultyNetHook`):
   DN's gradients are averaged across ranks explicitly, and the real forward goes through the DDP
   children, which average the model's gradients as in a plain step.
 """
+import warnings
 from typing import Dict, List, Optional
 
 import torch
@@ -62,6 +70,25 @@ from mmltr.utils import unwrap_model
 
 from .difficulty_net import difficulty_to_weights, driver_loss
 
+META_GRADIENTS = ('second_order', 'driver_only')
+
+
+def resolve_meta_gradient(meta_gradient: str, first_order: Optional[bool] = None) -> str:
+    """``meta_gradient`` checked, with the deprecated ``first_order`` flag mapped onto it."""
+    if meta_gradient not in META_GRADIENTS:
+        raise ValueError(f'DifficultyNetClassifier: meta_gradient must be one of '
+                         f'{META_GRADIENTS}, got {meta_gradient!r}.')
+    if first_order is None:
+        return meta_gradient
+    warnings.warn(
+        "DifficultyNetClassifier: first_order is deprecated; use meta_gradient='driver_only' (the "
+        "authors' released code) or meta_gradient='second_order' (the paper).", DeprecationWarning)
+    implied = 'driver_only' if first_order else 'second_order'
+    if meta_gradient != 'second_order' and meta_gradient != implied:
+        raise ValueError(f'DifficultyNetClassifier: first_order={first_order} contradicts '
+                         f'meta_gradient={meta_gradient!r}; set meta_gradient only.')
+    return implied
+
 
 class _MetaLoaderRef:
     """Holds the meta iterator; shared by ``deepcopy`` (EMA copies, tests) and dropped by pickle."""
@@ -78,7 +105,7 @@ class _MetaLoaderRef:
 
 @MODELS.register_module()
 class DifficultyNetClassifier(ImageClassifier):
-    """Image classifier trained with Difficulty-Net class weights (meta-learned, second order).
+    """Image classifier trained with Difficulty-Net class weights (meta-learned).
 
     Its child ``difficulty_net`` is trained by the optimizer wrapper ``'difficulty_net'`` of the
     ``OptimWrapperDict``, every other parameter by ``'model'``
@@ -92,8 +119,11 @@ class DifficultyNetClassifier(ImageClassifier):
             ``dict(type='DifficultyNet', hidden_dims=(128, 128), bias=False)``; ``num_classes``
             defaults to the head's.
         driver_weight (float): λ, the weight of the driver loss in the meta loss. Defaults to 0.3.
-        first_order (bool): detach the virtual-step gradient (first-order shortcut; the meta CE
-            then does not reach Difficulty-Net). Defaults to False (the paper's second order).
+        meta_gradient (str): what trains Difficulty-Net: ``'second_order'`` (default, the
+            paper: the meta CE through the virtual step, plus λ·driver) or ``'driver_only'``
+            (the authors' released code, which produced the published numbers: λ·driver alone).
+        first_order (bool, deprecated): ``True`` is ``meta_gradient='driver_only'`` (a detached
+            virtual step gives Difficulty-Net the same, zero, meta-CE gradient).
     """
 
     def __init__(self,
@@ -102,7 +132,8 @@ class DifficultyNetClassifier(ImageClassifier):
                  head: Optional[dict] = None,
                  difficulty_net: Optional[dict] = None,
                  driver_weight: float = 0.3,
-                 first_order: bool = False,
+                 meta_gradient: str = 'second_order',
+                 first_order: Optional[bool] = None,
                  pretrained: Optional[str] = None,
                  train_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
@@ -127,7 +158,7 @@ class DifficultyNetClassifier(ImageClassifier):
                              f'the head has num_classes={num_classes}.')
         self.num_classes = num_classes
         self.driver_weight = float(driver_weight)
-        self.first_order = bool(first_order)
+        self.meta_gradient = resolve_meta_gradient(meta_gradient, first_order)
         # Per-class accuracy on the held-out meta set (a = 0 before the first epoch); checkpointed.
         self.register_buffer('class_acc', torch.zeros(num_classes))
         self._meta_ref = _MetaLoaderRef()
@@ -238,7 +269,8 @@ class DifficultyNetClassifier(ImageClassifier):
     # the meta step
     def meta_loss(self, inputs: torch.Tensor, labels: torch.Tensor, meta_inputs: torch.Tensor,
                   meta_labels: torch.Tensor, lrs: List[float]) -> Dict[str, torch.Tensor]:
-        """Steps 1-2: the meta loss as a differentiable function of Difficulty-Net's parameters.
+        """Steps 1-2 (``'second_order'``): the meta loss as a differentiable function of
+        Difficulty-Net's parameters.
 
         Returns a dict with ``meta_loss`` (CE + λ·driver) and its two terms ``meta_ce`` and
         ``driver``.
@@ -252,18 +284,22 @@ class DifficultyNetClassifier(ImageClassifier):
         logits = self.functional_logits(params, inputs)
         l_virtual = self.weighted_loss(logits, labels, w)
         names, tensors = list(params.keys()), list(params.values())
-        grads = torch.autograd.grad(
-            l_virtual, tensors, create_graph=not self.first_order, allow_unused=True)
+        grads = torch.autograd.grad(l_virtual, tensors, create_graph=True, allow_unused=True)
         fast = {}
         for name, p, g, lr in zip(names, tensors, grads, lrs):
-            if g is None or lr == 0.0:
-                fast[name] = p
-            else:
-                fast[name] = p - lr * (g.detach() if self.first_order else g)
+            fast[name] = p if g is None or lr == 0.0 else p - lr * g
 
         meta_logits = self.functional_logits(fast, meta_inputs)
         meta_ce = F.cross_entropy(meta_logits.float(), meta_labels)
         return dict(meta_loss=meta_ce + self.driver_weight * drv, meta_ce=meta_ce, driver=drv)
+
+    def driver_only_loss(self) -> Dict[str, torch.Tensor]:
+        """Step 2 of ``'driver_only'`` (the released code): ``meta_loss`` = λ·MSE(d, d*) alone,
+        and ``driver``. With the weights detached from Difficulty-Net, the meta CE of the virtual
+        step contributes exactly zero gradient, so it is not computed."""
+        acc = self.class_acc.float()
+        drv = driver_loss(self.difficulty_net_module(acc), acc)
+        return dict(meta_loss=self.driver_weight * drv, driver=drv)
 
     def train_step(self, data, optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
         if not isinstance(optim_wrapper, OptimWrapperDict) or \
@@ -279,14 +315,17 @@ class DifficultyNetClassifier(ImageClassifier):
         data = self.data_preprocessor(data, True)
         inputs, data_samples = data['inputs'], data['data_samples']
         labels = self._labels(data_samples, inputs)
-        meta = self.data_preprocessor(self._next_meta_batch(), False)
-        meta_inputs = meta['inputs']
-        meta_labels = self._labels(meta['data_samples'], meta_inputs)
 
-        # Steps 1-2: virtual step, meta loss, Adam step on Difficulty-Net.
+        # Steps 1-2: (virtual step,) meta loss, Adam step on Difficulty-Net.
         dn_params = [p for p in self.difficulty_net_module.parameters() if p.requires_grad]
-        out = self.meta_loss(inputs, labels, meta_inputs, meta_labels,
-                             self.param_lrs(model_ow, self.trainable_params()))
+        if self.meta_gradient == 'second_order':
+            meta = self.data_preprocessor(self._next_meta_batch(), False)
+            meta_inputs = meta['inputs']
+            meta_labels = self._labels(meta['data_samples'], meta_inputs)
+            out = self.meta_loss(inputs, labels, meta_inputs, meta_labels,
+                                 self.param_lrs(model_ow, self.trainable_params()))
+        else:
+            out = self.driver_only_loss()
         dn_ow.zero_grad()
         dn_ow.backward(out['meta_loss'], inputs=dn_params)
         if get_world_size() > 1:
@@ -296,11 +335,8 @@ class DifficultyNetClassifier(ImageClassifier):
                 all_reduce(p.grad, op='mean')
         dn_ow.step()
         dn_ow.zero_grad()
-        log_vars = {
-            'loss_meta': out['meta_loss'].detach(),
-            'loss_meta_ce': out['meta_ce'].detach(),
-            'loss_driver': out['driver'].detach(),
-        }
+        log_vars = {f'loss_{k}' if k != 'meta_loss' else 'loss_meta': v.detach()
+                    for k, v in out.items()}
         del out
 
         # Step 3: real step on θ with the updated Difficulty-Net's weights.

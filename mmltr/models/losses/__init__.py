@@ -9,6 +9,11 @@ from .class_balanced_loss import (
 from .count_aware_loss import CountAwareLoss
 from .dbm_loss import DBMLoss, dbm_logits, dbm_loss
 from .ghm_cwap_loss import GHMCWAPLoss
+from .label_aware_smoothing_loss import (
+                                  LabelAwareSmoothingLoss,
+                                  label_aware_epsilons,
+                                  label_aware_smoothing_loss,
+)
 from .ldam_loss import LDAMLoss, ldam_logits, ldam_loss
 from .utils import (
                                   check_hard_labels,
@@ -21,8 +26,8 @@ from .utils import (
 
 __all__ = [
     'BalancedSoftmaxLoss', 'ClassBalancedLoss', 'CountAwareLoss', 'DBMLoss', 'GHMCWAPLoss',
-    'LDAMLoss', 'SoftmaxFocalLoss', 'balanced_softmax_loss', 'check_hard_labels',
-    'class_balanced_loss', 'class_balanced_weights', 'dbm_logits', 'dbm_loss', 'drw_active',
-    'ldam_logits', 'ldam_loss', 'log_class_prior', 'rarity_margins', 'reduce_class_weighted',
-    'softmax_focal_loss'
+    'LabelAwareSmoothingLoss', 'LDAMLoss', 'SoftmaxFocalLoss', 'balanced_softmax_loss',
+    'check_hard_labels', 'class_balanced_loss', 'class_balanced_weights', 'dbm_logits', 'dbm_loss',
+    'drw_active', 'label_aware_epsilons', 'label_aware_smoothing_loss', 'ldam_logits', 'ldam_loss',
+    'log_class_prior', 'rarity_margins', 'reduce_class_weighted', 'softmax_focal_loss'
 ]

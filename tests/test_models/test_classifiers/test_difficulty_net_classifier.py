@@ -47,11 +47,73 @@ def test_second_order_gradient_reaches_difficulty_net():
     assert total > 1e-6, 'with lambda = 0 the meta CE must reach Difficulty-Net (second order)'
     assert all(g.abs().sum() > 0 for g in grads)
 
-    # The first-order shortcut (the released ImageNet code): nothing reaches DN.
-    fo, fo_ow = build(driver_weight=0.0, first_order=True)
-    fo.load_state_dict(model.state_dict())
-    fo_grads = _meta_grads(fo, fo_ow)
-    assert sum(g.abs().sum() for g in fo_grads) == 0
+
+def _released_iteration(model, ow, data, meta, lam):
+    """One iteration of the authors' released CIFAR code, written out independently: the class
+    weights enter the losses as a new tensor (``torch.tensor(class_weights)``), detached from
+    Difficulty-Net; second-order virtual step, meta CE + λ·driver, Adam on DN, then the real
+    weighted SGD step with the updated DN's weights. Returns DN's meta-CE gradient."""
+    dn = model.difficulty_net
+    d = dn(model.class_acc)
+    target = 1 - model.class_acc / (model.class_acc.sum() + 1e-12)
+    driver = F.mse_loss(d, target)
+    w = (C * d / d.sum()).detach().clone()  # torch.tensor(class_weights): no graph to DN
+    x = model.data_preprocessor(copy.deepcopy(data), True)
+    y = torch.cat([s.gt_label for s in x['data_samples']])
+    xm = model.data_preprocessor(copy.deepcopy(meta), False)
+    ym = torch.cat([s.gt_label for s in xm['data_samples']])
+    theta = {n: p for n, p in model.named_parameters() if not n.startswith('difficulty_net')}
+    buffers = {n: b.clone() for n, b in model.named_buffers()}
+
+    def logits(params, inputs):
+        return torch.func.functional_call(
+            model, {**params, **buffers}, (inputs, ), dict(mode='tensor'))
+
+    loss = (w[y] * F.cross_entropy(logits(theta, x['inputs']), y, reduction='none')).mean()
+    grads = torch.autograd.grad(loss, list(theta.values()), create_graph=True)
+    fast = {n: p - 0.1 * g for (n, p), g in zip(theta.items(), grads)}
+    meta_ce = F.cross_entropy(logits(fast, xm['inputs']), ym)
+    ce_grads = torch.autograd.grad(meta_ce, list(dn.parameters()), allow_unused=True,
+                                   retain_graph=True)
+    ow['difficulty_net'].zero_grad()
+    (meta_ce + lam * driver).backward(inputs=list(dn.parameters()))
+    ow['difficulty_net'].step()
+    with torch.no_grad():
+        d = dn(model.class_acc)
+        w = C * d / d.sum()
+    loss = (w[y] * F.cross_entropy(model(x['inputs']), y, reduction='none')).mean()
+    ow['model'].update_params(loss)
+    return ce_grads
+
+
+def test_driver_only_reproduces_a_released_iteration():
+    model, ow = build(meta_gradient='driver_only')
+    model.set_class_accuracy(torch.tensor([0.9, 0.7, 0.5, 0.3, 0.1]))
+    model.train()
+    ref = copy.deepcopy(model)
+    ref_ow = build_ow(ref)
+    data, meta = batch(12, 1), batch(10, 2)
+    log = model.train_step(copy.deepcopy(data), ow)  # no meta batch needed, none attached
+    assert set(log) == {'loss', 'loss_meta', 'loss_driver', 'dn_weight_min', 'dn_weight_max'}
+    ce_grads = _released_iteration(ref, ref_ow, data, meta, lam=0.3)
+    # the released meta CE gives Difficulty-Net no gradient at all
+    assert all(g is None for g in ce_grads)
+    for (n, a), b in zip(model.named_parameters(), ref.parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-7, msg=n)
+    for n, p in model.difficulty_net.named_parameters():  # it did move (driver loss)
+        assert not torch.equal(p, dict(build()[0].difficulty_net.named_parameters())[n])
+
+
+def test_meta_gradient_choice_and_deprecated_first_order():
+    assert build()[0].meta_gradient == 'second_order'
+    with pytest.warns(DeprecationWarning, match="meta_gradient='driver_only'"):
+        assert build(first_order=True)[0].meta_gradient == 'driver_only'
+    with pytest.warns(DeprecationWarning):
+        assert build(first_order=False)[0].meta_gradient == 'second_order'
+    with pytest.raises(ValueError, match='contradicts'), pytest.warns(DeprecationWarning):
+        build(first_order=False, meta_gradient='driver_only')
+    with pytest.raises(ValueError, match="meta_gradient must be one of"):
+        build(meta_gradient='first_order')
 
 
 def test_hypergradient_matches_finite_differences():
