@@ -45,7 +45,10 @@ METHODS = {
     'ce': ('CE', None), 'bs': ('BS', BS), 'ldam-drw': ('LDAM-DRW', LDAM),
     'dbm-ce': ('DBM-CE', None), 'dbm-drw': ('DBM-DRW', None), 'dbm-bs': ('DBM-BS', None),
     'ghm-cwap': ('GHM-CWAP', None), 'seesaw': ('Seesaw', SEESAW),
-    'difficulty-net': ('Difficulty-Net', None), 'cb': ('CB', CB), 'focal': ('focal', FOCAL)}
+    'difficulty-net': ('Difficulty-Net', None),
+    'difficulty-net-driver-only': ('Difficulty-Net (driver-only update)', None),
+    'difficulty-net-las': ('Difficulty-Net + LAS (stage 2)', None),
+    'cb': ('CB', CB), 'focal': ('focal', FOCAL)}
 
 FOLDERS = {
     'dbm': dict(
@@ -63,12 +66,13 @@ FOLDERS = {
         "are documented in `GHMCWAPLoss`'s docstring."),
     'difficulty_net': dict(
         collection='Difficulty-Net', paper=DIFFICULTY_NET, others=(),
-        intro='Stage 1 of Difficulty-Net (`DifficultyNetClassifier` with `DifficultyNetHook`: a '
-        'second-order meta step on a balanced held-out set) on CIFAR-10/100-LT, ImageNet-LT and '
-        'Places-LT, and, in `jpeg/`, the shortened GPU run on the JPEG copy of CIFAR-10. The '
-        'second stage (label-aware smoothing) is not implemented, so the two-stage numbers the '
-        "paper reports (quoted in the configs' header comments) are not comparable and the paper "
-        'column stays empty.'),
+        intro='Stage 1 of Difficulty-Net (`DifficultyNetClassifier` with `DifficultyNetHook`) on '
+        "CIFAR-10/100-LT, ImageNet-LT and Places-LT, with the paper's second-order meta step "
+        "(`difficulty-net_*`) or the released code's driver-only update (`difficulty-net-driver-"
+        "only_*`, what the published numbers come from), stage 2 with label-aware smoothing "
+        '(`difficulty-net-las_*`, on a frozen backbone), and, in `jpeg/`, the shortened GPU runs '
+        'on the JPEG copy of CIFAR-10 with a CE baseline on the same hold-out. The paper column '
+        'stays empty until a two-stage run is compared with its two-stage numbers.'),
     'baselines': dict(
         collection='Baselines', paper=None, others=(BS, LDAM, CB, FOCAL, SEESAW),
         intro='Plain softmax cross-entropy with crop + flip on CIFAR-10/100-LT, ImageNet-LT, '
