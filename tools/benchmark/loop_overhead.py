@@ -27,7 +27,8 @@ with every stage wrapped in a timer gives the breakdown (exclusive times, ms per
   access, collate); fast: the epoch's batch indices and image gather, amortised (with
   ``PackInputs`` alone there is nothing to augment);
 * ``data samples``: standard: the dataset pipeline (``PackInputs``: tensors and ``DataSample``);
-  fast: each iteration's batch (the inputs slice and its data samples);
+  fast: each iteration's batch (the inputs slice and its data samples, a ``LabelBatch`` whose
+  items are made when the head reads them, under ``head+labels``);
 * ``data preprocessor``: ``model.data_preprocessor`` (normalisation, label handling);
 * ``backbone+neck``, ``loss function``, ``backward+step``: the trivial model's own compute
   (``extract_feat``, the head's loss module, ``optim_wrapper.update_params``);
