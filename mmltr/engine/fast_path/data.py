@@ -215,6 +215,6 @@ class DeviceDataLoader:
         for b in batches:
             sel = idx[start:start + len(b)]
             start += len(b)
-            yield dict(inputs=self.data.images[sel],
+            yield dict(inputs=self.data.images.index_select(0, sel),
                        data_samples=batch_samples(self.data.labels[sel],
                                                   label_batch=self.label_batch))

@@ -281,18 +281,22 @@ class GPUEpochBasedTrainLoop(EpochBasedTrainLoop):
 
     def _prepare_epoch(self) -> None:
         self._epoch_batches, idx = batch_indices(self.dataloader.batch_sampler, self.device)
+        self._epoch_labels = self.data.labels[idx]
+        images = self.data.images
+        if not len(self.pipeline):  # nothing to augment: the uint8 images as they are
+            self._epoch_inputs = images.index_select(0, idx)
+            return
         g = self._generator()
         out = None
         for start in range(0, idx.numel(), self.aug_chunk_size):
             sel = idx[start:start + self.aug_chunk_size]
-            aug = self.pipeline(self.data.images[sel], g)
+            aug = self.pipeline(images.index_select(0, sel), g)
             if out is None:
                 out = torch.empty((idx.numel(), ) + tuple(aug.shape[1:]), dtype=torch.uint8,
                                   device=self.device)
             # values are integers 0-255 already; the round guards float noise
             out[start:start + sel.numel()] = aug.round_().clamp_(0, 255).to(torch.uint8)
         self._epoch_inputs = out
-        self._epoch_labels = self.data.labels[idx]
 
     def _batch(self, idx: int, start: int, end: int) -> dict:
         inputs = self._epoch_inputs[start:end]
