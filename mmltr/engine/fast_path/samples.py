@@ -58,10 +58,10 @@ class LabelSample:
     __slots__ = ('_label', '_meta', '_sample')
 
     def __init__(self, gt_label: torch.Tensor, metainfo: Optional[dict] = None) -> None:
-        _set = object.__setattr__  # not this class's __setattr__ (which makes a DataSample)
-        _set(self, '_label', gt_label)
-        _set(self, '_meta', metainfo)
-        _set(self, '_sample', None)
+        # the slots' own setters: this class's __setattr__ writes to the DataSample
+        _set_label(self, gt_label)
+        _set_meta(self, metainfo)
+        _set_sample(self, None)
 
     @property
     def gt_label(self) -> torch.Tensor:
@@ -88,7 +88,7 @@ class LabelSample:
     def data_sample(self) -> DataSample:
         """This sample as a ``DataSample`` (created at the first call, then always the same)."""
         if self._sample is None:
-            object.__setattr__(self, '_sample', _data_sample(self._label, self._meta))
+            _set_sample(self, _data_sample(self._label, self._meta))
         return self._sample
 
     def __getattr__(self, name: str):
@@ -106,6 +106,10 @@ class LabelSample:
         if self._sample is not None:
             return repr(self._sample)
         return f'LabelSample(gt_label={self._label!r}, metainfo={self.metainfo!r})'
+
+
+_set_label, _set_meta, _set_sample = (LabelSample.__dict__[k].__set__
+                                      for k in LabelSample.__slots__)
 
 
 class LabelBatch:
