@@ -70,3 +70,25 @@ def test_resnet50_throughput_quick(tmp_path):
         assert r['step_ms'] > 0 and r['loop_images_per_s'] > 0
     assert 'overhead_pct' in rows[1] and 'overhead_pct' in rows[2]
     assert {m['metric'] for m in payload['metrics']} == {'Accuracy', 'ShotAccuracy'}
+
+
+def test_loop_overhead_json(tmp_path):
+    out = tmp_path / 'loop.json'
+    stdout = _run('loop_overhead.py', '--iters', '3', '--epochs', '2', '--batch-size', '8',
+                  '--json', str(out), cwd=tmp_path)
+    assert 'ms per iteration' in stdout and 'IterTimerHook' in stdout
+    payload = json.load(open(out))
+    assert payload['standard_ms_per_iter'] > 0 and payload['fast_ms_per_iter'] > 0
+    for loop in ('standard', 'fast'):
+        stages = payload['breakdown'][loop]
+        assert list(stages) == ['sampler/batch', 'data samples', 'data preprocessor',
+                                'backbone+neck', 'head+labels', 'loss function', 'backward+step',
+                                'train_step wrapper', 'hooks', 'log handling', 'loop (rest)']
+        # every wrapped stage was reached in the timed epoch
+        assert all(v > 0 for k, v in stages.items() if k != 'loop (rest)'), (loop, stages)
+        assert {'IterTimerHook', 'RuntimeInfoHook', 'LoggerHook',
+                'LongTailLossHook'} <= set(payload['hooks'][loop])
+        # the instrumented run's time less the model's compute stages
+        model = stages['backbone+neck'] + stages['loss function'] + stages['backward+step']
+        assert payload['overhead_ms_per_iter'][loop] == pytest.approx(
+            payload['instrumented_ms_per_iter'][loop] - model)

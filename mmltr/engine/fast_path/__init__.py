@@ -7,6 +7,7 @@ switches the loops); everything else in the config (model, loss, schedule, hooks
 datasets) stays as it is.
 
 * :mod:`.data`: decoding a dataset once, ``DeviceDataset``, ``DeviceDataLoader``;
+* :mod:`.samples`: a batch's data samples (``LabelBatch``: the labels as one tensor);
 * :mod:`.geometric`, :mod:`.photometric`: batched image kernels;
 * :mod:`.ops`: the op table (MMPretrain's augmentation ops -> kernels, random parameters);
 * :mod:`.pipeline`: a CPU training pipeline translated into batched steps;
@@ -20,11 +21,12 @@ from .data import DeviceDataLoader, DeviceDataset, decode_dataset
 from .eval_loop import GPUTestLoop, GPUValLoop
 from .pipeline import BatchPipeline, build_batch_pipeline
 from .runner import FastPathRunner, apply_fast_path
+from .samples import LabelBatch
 from .train_loop import GPUEpochBasedTrainLoop
 from .utils import UnsupportedTransformError
 
 __all__ = [
     'GPUEpochBasedTrainLoop', 'GPUValLoop', 'GPUTestLoop', 'FastPathRunner', 'apply_fast_path',
-    'DeviceDataset', 'DeviceDataLoader', 'decode_dataset', 'BatchPipeline',
+    'DeviceDataset', 'DeviceDataLoader', 'decode_dataset', 'LabelBatch', 'BatchPipeline',
     'build_batch_pipeline', 'UnsupportedTransformError'
 ]

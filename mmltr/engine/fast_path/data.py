@@ -4,20 +4,22 @@
 its loading transforms, e.g. ``LoadImageFromFile``; CIFAR/MNIST datasets hold arrays and need
 none) or its complete deterministic test pipeline, once per image. :class:`DeviceDataset` holds
 the result as one ``uint8`` tensor plus a label tensor; :class:`DeviceDataLoader` iterates it like
-a ``DataLoader`` over a test-pipeline dataset (same sampler, same batches).
+a ``DataLoader`` over a test-pipeline dataset (same sampler, same batches; the data samples as
+:mod:`.samples` makes them).
 """
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 import numpy as np
 import torch
-from mmpretrain.structures import DataSample
 from torch.utils.data import DataLoader
+
+from .samples import batch_samples
 
 __all__ = [
     'LOADING_TRANSFORMS', 'IGNORED_TRANSFORMS', 'find_pipelines', 'split_loading',
-    'decode_dataset', 'is_deterministic', 'make_samples', 'batch_indices', 'DeviceDataset',
+    'decode_dataset', 'is_deterministic', 'batch_indices', 'DeviceDataset',
     'DeviceDataLoader'
 ]
 
@@ -173,18 +175,6 @@ class DeviceDataset:
         return self.images.numel() * self.images.element_size()
 
 
-def make_samples(labels: torch.Tensor,
-                 indices: Optional[Sequence[int]] = None) -> List[DataSample]:
-    """One ``DataSample`` per label, ``gt_label`` a 1-element view of ``labels`` (no copy)."""
-    out = []
-    for j in range(labels.size(0)):
-        s = DataSample() if indices is None else DataSample(metainfo=dict(
-            sample_idx=int(indices[j])))
-        s.set_field(labels[j:j + 1], 'gt_label', dtype=torch.Tensor)
-        out.append(s)
-    return out
-
-
 def batch_indices(batch_sampler, device) -> Tuple[List[List[int]], torch.Tensor]:
     """The batches of ``batch_sampler`` (one pass) and all their indices as one device tensor
     (one copy per pass, no host synchronisation)."""
@@ -199,12 +189,15 @@ class DeviceDataLoader:
     The dataset is decoded once (complete pipeline); iterating yields
     ``dict(inputs=uint8 (B, C, H, W), data_samples=[DataSample(gt_label)...])`` batches in the
     order of the wrapped loader's ``batch_sampler`` (same shuffling, ``set_epoch``, DDP sharding
-    and ``drop_last``). The fast train loop hands these to hooks that ask for them
+    and ``drop_last``); with ``label_batch=True`` the data samples are a
+    :class:`.samples.LabelBatch`. The fast train loop hands these to hooks that ask for them
     (``loop.device_loader(loader)``), such as Difficulty-Net's meta and accuracy loaders.
     """
 
-    def __init__(self, loader: DataLoader, device, workers: int = 0) -> None:
+    def __init__(self, loader: DataLoader, device, workers: int = 0,
+                 label_batch: bool = False) -> None:
         self.loader = loader
+        self.label_batch = bool(label_batch)
         self.dataset = loader.dataset
         self.batch_size = loader.batch_size
         self.sampler = loader.sampler
@@ -222,5 +215,6 @@ class DeviceDataLoader:
         for b in batches:
             sel = idx[start:start + len(b)]
             start += len(b)
-            yield dict(inputs=self.data.images[sel],
-                       data_samples=make_samples(self.data.labels[sel]))
+            yield dict(inputs=self.data.images.index_select(0, sel),
+                       data_samples=batch_samples(self.data.labels[sel],
+                                                  label_batch=self.label_batch))

@@ -23,7 +23,8 @@ from mmpretrain.registry import LOOPS
 
 from mmltr.utils import unwrap_model
 
-from .data import DeviceDataset, make_samples
+from .data import DeviceDataset
+from .samples import make_samples
 from .utils import autocast, default_workers, model_device
 
 __all__ = ['GPUValLoop', 'GPUTestLoop']

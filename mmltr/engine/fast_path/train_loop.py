@@ -9,11 +9,20 @@ At the first epoch the loop decodes the training dataset **once** with the datas
 2. augments the whole epoch on the device in chunks (:mod:`.pipeline`: the CPU training pipeline
    translated op by op, per-sample randomness from a generator seeded by
    ``(runner.seed, epoch, rank)``, so a resumed run sees the same augmentations);
-3. for every batch calls ``model.train_step(dict(inputs=..., data_samples=[DataSample...]),
+3. for every batch calls ``model.train_step(dict(inputs=..., data_samples=...),
    optim_wrapper)`` (MMPretrain's data format: any model works, including those with their own
    ``train_step`` such as ``DifficultyNetClassifier``), between the usual
    ``before_train_iter``/``after_train_iter`` hook calls; epoch hooks, validation and
    checkpoints work as in ``EpochBasedTrainLoop`` (which this loop subclasses).
+
+**Data samples without per-sample objects.** ``data_samples`` is a :class:`.samples.LabelBatch`:
+the batch's labels as one tensor, read as a sequence of samples with ``gt_label`` (and
+``sample_idx`` with ``sample_idx=True``), the same labels a list of ``DataSample`` gives
+MMPretrain's heads and mmltr's classifiers, without one Python object per image and the data
+preprocessor's per-sample label round trip in every iteration. A model whose data preprocessor
+makes soft labels (Mixup/CutMix ``batch_augments``, ``to_onehot``) or is not MMPretrain's
+``ClsDataPreprocessor`` gets a list of ``DataSample`` instead (:func:`.samples.keeps_hard_labels`),
+as it does with ``label_batch=False``.
 
 **No per-iteration host synchronisation in the loop.** MMEngine's ``RuntimeInfoHook`` copies the
 log variables to the host (``.item()``) after every iteration, which blocks the CPU until the GPU
@@ -51,10 +60,10 @@ from .data import (
     batch_indices,
     find_pipelines,
     is_deterministic,
-    make_samples,
     split_loading,
 )
 from .pipeline import BatchPipeline, build_batch_pipeline
+from .samples import batch_samples, keeps_hard_labels
 from .utils import autocast, default_workers, model_device
 
 __all__ = ['DeferredLogVars', 'GPUEpochBasedTrainLoop']
@@ -129,8 +138,11 @@ class GPUEpochBasedTrainLoop(EpochBasedTrainLoop):
         channels_last (bool): channels-last model and inputs. Default False.
         decode_workers (int, optional): threads decoding the images once. Default
             ``min(8, cpu_count)``.
-        sample_idx (bool): put ``sample_idx`` in each ``DataSample``'s metainfo (as
+        sample_idx (bool): put ``sample_idx`` in each data sample's metainfo (as
             ``PackInputs`` does). Default False (saves per-iteration Python work).
+        label_batch (bool): hand the model (and hooks' device loaders) each batch's labels as a
+            :class:`.samples.LabelBatch` when its data preprocessor keeps hard labels; False: a
+            list of ``DataSample`` always. Default True.
         device_aux_loaders (bool): whether :meth:`device_loader` hands hooks device-resident
             loaders. Default True.
         by_epoch (bool): accepted (must be True) so that a schedule's
@@ -151,6 +163,7 @@ class GPUEpochBasedTrainLoop(EpochBasedTrainLoop):
                  channels_last: bool = False,
                  decode_workers: Optional[int] = None,
                  sample_idx: bool = False,
+                 label_batch: bool = True,
                  device_aux_loaders: bool = True,
                  by_epoch: bool = True) -> None:
         if not by_epoch:
@@ -169,6 +182,9 @@ class GPUEpochBasedTrainLoop(EpochBasedTrainLoop):
         self.channels_last = bool(channels_last)
         self.decode_workers = default_workers() if decode_workers is None else int(decode_workers)
         self.sample_idx = bool(sample_idx)
+        # whether batches carry a LabelBatch (resolved once: the model's preprocessor is fixed)
+        self.label_batch = bool(label_batch) and keeps_hard_labels(
+            getattr(unwrap_model(runner.model), 'data_preprocessor', None))
         self.device_aux_loaders = bool(device_aux_loaders)
         self.data: Optional[DeviceDataset] = None
         self.pipeline: Optional[BatchPipeline] = None
@@ -219,7 +235,8 @@ class GPUEpochBasedTrainLoop(EpochBasedTrainLoop):
         d = self.data
         print_log(f'fast path: {d.num_samples} training images {tuple(d.images.shape[1:])} '
                   f'decoded once onto {self.device} ({d.nbytes / 2**20:.1f} MiB); batched '
-                  f'augmentation {self.pipeline}; log sync every {self._sync_interval} iters'
+                  f'augmentation {self.pipeline}; log sync every {self._sync_interval} iters; '
+                  f'data samples as {"LabelBatch" if self.label_batch else "DataSample lists"}'
                   + (f'; autocast {self.autocast_dtype}' if self.autocast_dtype else '')
                   + ('; channels_last' if self.channels_last else ''), logger='current')
 
@@ -244,7 +261,8 @@ class GPUEpochBasedTrainLoop(EpochBasedTrainLoop):
                       'stays a CPU loader.', logger='current')
             return loader
         try:
-            device_loader = DeviceDataLoader(loader, self.device, self.decode_workers)
+            device_loader = DeviceDataLoader(loader, self.device, self.decode_workers,
+                                             label_batch=self.label_batch)
         except (ValueError, KeyError) as e:
             print_log(f'fast path: a loader over {len(dataset)} images stays a CPU loader ({e}).',
                       logger='current', level=logging.WARNING)
@@ -263,26 +281,30 @@ class GPUEpochBasedTrainLoop(EpochBasedTrainLoop):
 
     def _prepare_epoch(self) -> None:
         self._epoch_batches, idx = batch_indices(self.dataloader.batch_sampler, self.device)
+        self._epoch_labels = self.data.labels[idx]
+        images = self.data.images
+        if not len(self.pipeline):  # nothing to augment: the uint8 images as they are
+            self._epoch_inputs = images.index_select(0, idx)
+            return
         g = self._generator()
         out = None
         for start in range(0, idx.numel(), self.aug_chunk_size):
             sel = idx[start:start + self.aug_chunk_size]
-            aug = self.pipeline(self.data.images[sel], g)
+            aug = self.pipeline(images.index_select(0, sel), g)
             if out is None:
                 out = torch.empty((idx.numel(), ) + tuple(aug.shape[1:]), dtype=torch.uint8,
                                   device=self.device)
             # values are integers 0-255 already; the round guards float noise
             out[start:start + sel.numel()] = aug.round_().clamp_(0, 255).to(torch.uint8)
         self._epoch_inputs = out
-        self._epoch_labels = self.data.labels[idx]
 
     def _batch(self, idx: int, start: int, end: int) -> dict:
         inputs = self._epoch_inputs[start:end]
         if self.channels_last:
             inputs = inputs.contiguous(memory_format=torch.channels_last)
         indices = self._epoch_batches[idx] if self.sample_idx else None
-        return dict(inputs=inputs, data_samples=make_samples(self._epoch_labels[start:end],
-                                                             indices))
+        return dict(inputs=inputs, data_samples=batch_samples(self._epoch_labels[start:end],
+                                                              indices, self.label_batch))
 
     def run_epoch(self) -> None:
         self.runner.call_hook('before_train_epoch')

@@ -189,18 +189,26 @@ param_scheduler = dict(_delete_=True, difficulty_net=[], model=[
 
 def test_difficulty_net_custom_train_step_on_the_fast_path(cifar_root, tmp_path,
                                                            tiny_cifar_config):
-    """A model with its own train_step (and a hook-built meta loader) runs on the fast path."""
-    path = tiny_cifar_config(cifar_root, str(tmp_path / 'dn'), max_epochs=1,
-                             extra=DN_EXTRA.format(root=cifar_root))
-    r = _runner(path)
-    r.train()
-    hook = next(h for h in r.hooks if isinstance(h, DifficultyNetHook))
-    # the hook asked the loop: its meta/accuracy loaders iterate device-resident data
-    assert isinstance(hook.meta_loader, DeviceDataLoader)
-    assert isinstance(hook.acc_loader, DeviceDataLoader)
-    assert hook._iter.loader is hook.meta_loader
-    hub = r.message_hub
-    assert len(hub.get_scalar('train/loss_meta').data[0]) == r.iter
-    assert float(r.model.class_acc.sum()) > 0  # a was recomputed after the epoch
-    metrics = r.val_loop.run()
+    """A model with its own train_step (and a hook-built meta loader) runs on the fast path; its
+    batches and meta batches as LabelBatch give the losses of DataSample lists."""
+    runs = {}
+    for label_batch in (True, False):
+        extra = DN_EXTRA.format(root=cifar_root) + (
+            f'fast_path = dict(train=dict(label_batch={label_batch}))')
+        path = tiny_cifar_config(cifar_root, str(tmp_path / f'dn_{label_batch}'), max_epochs=1,
+                                 extra=extra)
+        runs[label_batch] = r = _runner(path, experiment_name=f'dn_label_batch_{label_batch}')
+        r.train()
+        hook = next(h for h in r.hooks if isinstance(h, DifficultyNetHook))
+        # the hook asked the loop: its meta/accuracy loaders iterate device-resident data
+        assert isinstance(hook.meta_loader, DeviceDataLoader)
+        assert isinstance(hook.acc_loader, DeviceDataLoader)
+        assert hook._iter.loader is hook.meta_loader
+        assert r.train_loop.label_batch is hook.meta_loader.label_batch is label_batch
+        assert len(r.message_hub.get_scalar('train/loss_meta').data[0]) == r.iter
+        assert float(r.model.class_acc.sum()) > 0  # a was recomputed after the epoch
+    for key in ('train/loss', 'train/loss_meta', 'train/dn_weight_max'):
+        got, want = (runs[lb].message_hub.get_scalar(key).data[0] for lb in (True, False))
+        np.testing.assert_array_equal(got, want)
+    metrics = runs[True].val_loop.run()
     assert 'lt/top1' in metrics
