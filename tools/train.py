@@ -74,7 +74,11 @@ def merge_args(cfg, args):
 def main(argv=None):
     args = parse_args(argv)
     with tool_utils.distributed_session():
-        tool_utils.build_runner(merge_args(tool_utils.load_tool_config(args), args)).train()
+        runner = tool_utils.build_runner(merge_args(tool_utils.load_tool_config(args), args))
+        message = tool_utils.lr_batch_mismatch(runner.cfg, runner.world_size)
+        if message is not None:
+            runner.logger.warning(message)
+        runner.train()
 
 
 if __name__ == '__main__':

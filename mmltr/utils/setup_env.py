@@ -122,6 +122,30 @@ def build_runner(cfg):
     return RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
 
 
+def lr_batch_mismatch(cfg, world_size: int) -> Optional[str]:
+    """A warning when the total training batch differs from the one the config's lr is for.
+
+    The total batch is ``world_size`` x ``train_dataloader.batch_size``. With
+    ``auto_scale_lr.base_batch_size`` set and ``auto_scale_lr.enable`` off (no
+    ``--auto-scale-lr``), a different total batch trains with an lr meant for another batch: the
+    most common cause of numbers below a recipe's. Returns the message, or None when the batch
+    matches, the lr is scaled, or the config names no base batch.
+    """
+    auto_scale_lr = cfg.get('auto_scale_lr') or {}
+    base = auto_scale_lr.get('base_batch_size')
+    loader = cfg.get('train_dataloader') or {}
+    per_gpu = loader.get('batch_size')
+    if base is None or per_gpu is None or auto_scale_lr.get('enable', False):
+        return None
+    total = int(world_size) * int(per_gpu)
+    if total == int(base):
+        return None
+    return (f'The total training batch is {total} ({world_size} process(es) x {per_gpu}), but the '
+            f'learning rate in this config is for a total batch of {base} '
+            f'(auto_scale_lr.base_batch_size). Add --auto-scale-lr to scale the lr linearly to '
+            f'{total}, or train with {base} in total (number of GPUs x train_dataloader.batch_size).')
+
+
 @contextmanager
 def distributed_session():
     """Run a tool's work, then destroy the process group it created (if any).

@@ -86,7 +86,9 @@ def _last_metrics(work_dir):
 def test_train_resume_and_test(tmp_path, data_root):
     cfg = _write_config(tmp_path / 'tiny_ce.py', data_root)
     work = str(tmp_path / 'work')
-    _run([sys.executable, 'tools/train.py', cfg, '--work-dir', work], tmp_path)
+    out = _run([sys.executable, 'tools/train.py', cfg, '--work-dir', work], tmp_path)
+    # the lr of cifar_lt_200e.py is for a total batch of 64; this run trains with 16
+    assert 'The total training batch is 16 (1 process(es) x 16)' in out, out[-3000:]
     m1 = _last_metrics(work)
     assert m1['step'] == 1
     for key in ('lt/top1', 'lt/many', 'lt/medium', 'lt/few'):  # every group is populated
@@ -135,6 +137,7 @@ def test_dist_train_two_processes_on_cpu(tmp_path, data_root, free_port):
     out = _run(['bash', 'tools/dist_train.sh', cfg, '2', '--work-dir', work], tmp_path,
                timeout=400, env=dict(PORT=str(free_port)))
     assert 'running 2 processes with the gloo backend on CPU' in out
+    assert 'The total training batch is 32 (2 process(es) x 16)' in out, out[-3000:]
     # The data is sharded: each rank runs ceil(ceil(N / 2) / 16) iterations per epoch.
     n = sum(_counts(IF))
     iters = -(-(-(-n // 2)) // 16)
@@ -203,6 +206,7 @@ default_hooks = dict(logger=dict(interval=5))
     out = _run(['bash', 'tools/dist_train.sh', str(cfg), '2', '--work-dir', work], tmp_path,
                timeout=500, env=dict(PORT=str(free_port)))
     assert 'running 2 processes with the gloo backend on CPU' in out
+    assert 'The total training batch is 32 (2 process(es) x 16)' in out, out[-3000:]
     m = _last_metrics(work)
     assert m['step'] == 1 and 0.0 <= m['lt/top1'] <= 100.0
     ckpt = torch.load(osp.join(work, 'epoch_1.pth'), map_location='cpu', weights_only=False)
