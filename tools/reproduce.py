@@ -10,7 +10,12 @@ length ``config_epochs`` and its rows. A row names a ``config`` with optional ``
 ``epoch_options`` (options whose value is an epoch of the schedule, e.g. a DRW switch, scaled
 with ``--epochs``), the paper's number (``paper: {top1, source}``), the model-zoo folder
 (``zoo``), and for speed rows ``modes`` (``[standard, fast]``) and a fixed ``epochs``; or a
-``script`` (a benchmark under ``tools/``) with its ``args``.
+``script`` (a benchmark under ``tools/``) with its ``args``. A stage-2 row (decoupled training:
+cRT, LWS, label-aware smoothing) names its stage-1 row with ``after``: it starts from that row's
+final checkpoint (``load_from``) once it has finished, and trains its own config's schedule,
+scaled by ``--epochs`` in the same ratio as the suite. ``data_from`` takes the datasets and the
+data preprocessor of another config (e.g. a stage-2 recipe written for CIFAR-10-LT, trained on
+the JPEG copy the suite uses); the row's own config keeps everything else.
 
 Each row (and seed) trains in its own process through ``tools/benchmark/train_speed.py`` on the
 fast path (``--modes fast``): up to ``--parallel`` processes at once, over all the suites named
@@ -52,7 +57,8 @@ TRAIN_SPEED = osp.join(ROOT, 'tools', 'benchmark', 'train_speed.py')
 METRICS = ('top1', 'many', 'medium', 'few')
 TIMES = ('sec_per_epoch_train', 'sec_per_epoch_with_eval', 'peak_gpu_mem_mib', 'first_epoch_s')
 ROW_KEYS = {'name', 'title', 'config', 'cfg_options', 'epoch_options', 'paper', 'zoo', 'modes',
-            'epochs', 'script', 'args', 'smoke_args', 'output'}
+            'epochs', 'script', 'args', 'smoke_args', 'output', 'after', 'data_from'}
+DATA_KEYS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 SMOKE_PER_CLASS = (130, 10)  # train, test images per class: Difficulty-Net's 25 + IF 100 >= 1
 
 
@@ -80,14 +86,14 @@ def check_suite(name: str, suite, path: str) -> dict:
         fail('a suite is a mapping with a non-empty list `rows`.')
     if not isinstance(suite.get('config_epochs'), int) or suite['config_epochs'] < 1:
         fail('`config_epochs` (the configs\' schedule length in epochs) must be a positive int.')
-    seen = set()
+    seen = {}
     for row in suite['rows']:
         if not isinstance(row, dict) or not isinstance(row.get('name'), str):
             fail(f'every row needs a `name`; got {row!r}.')
         rname = row['name']
         if rname in seen:
             fail(f'row {rname!r} appears twice.')
-        seen.add(rname)
+        seen[rname] = row
         unknown = set(row) - ROW_KEYS
         if unknown:
             fail(f'row {rname!r}: unknown keys {sorted(unknown)}; allowed: {sorted(ROW_KEYS)}.')
@@ -101,6 +107,13 @@ def check_suite(name: str, suite, path: str) -> dict:
                 fail(f'row {rname!r}: epoch option {key} must also be set in `cfg_options`.')
         if set(row.get('modes') or ['fast']) - {'standard', 'fast'}:
             fail(f'row {rname!r}: `modes` is a list of standard, fast.')
+        after = row.get('after')
+        if after is not None and (after not in seen or 'config' not in seen[after]
+                                  or 'after' in seen[after] or 'script' in row):
+            fail(f'row {rname!r}: `after` must name an earlier config row of this suite that is '
+                 f'not a stage-2 row itself, got {after!r}.')
+        if row.get('data_from') and not osp.isfile(osp.join(ROOT, row['data_from'])):
+            fail(f'row {rname!r}: data_from {row["data_from"]} does not exist.')
         paper = row.get('paper')
         if paper is not None and not (isinstance(paper, dict) and 'source' in paper):
             fail(f'row {rname!r}: `paper` needs `top1` and `source`.')
@@ -118,8 +131,10 @@ def select(suites: dict, names, rows=None):
     out = []
     for n in names:
         suite = dict(suites[n])
-        if rows:
-            suite['rows'] = [r for r in suite['rows'] if r['name'] in rows]
+        if rows:  # with the stage-1 rows the selected stage-2 rows start from
+            keep = set(rows) | {r['after'] for r in suite['rows']
+                                if r['name'] in rows and r.get('after')}
+            suite['rows'] = [r for r in suite['rows'] if r['name'] in keep]
         if suite['rows']:
             out.append(suite)
     if not out:
@@ -134,7 +149,8 @@ def list_suites(suites: dict) -> str:
         for row in suite['rows']:
             paper = row.get('paper') or {}
             ref = f'  paper {paper["top1"]}' if paper.get('top1') is not None else ''
-            lines.append(f'  {row["name"]:<26} {row.get("title", "")}{ref}')
+            stage = f' (after {row["after"]})' if row.get('after') else ''
+            lines.append(f'  {row["name"]:<26} {row.get("title", "")}{stage}{ref}')
     return '\n'.join(lines)
 
 
@@ -145,28 +161,74 @@ def scaled_epoch(value: int, config_epochs: int, epochs: int) -> int:
     return max(1, int(round(value * epochs / config_epochs)))
 
 
-def row_command(row: dict, suite: dict, args, seed: int, out_dir: str):
-    """The command that runs ``row`` for ``seed`` and the number of epochs it trains."""
+def row_config(row: dict, out_dir: str):
+    """The config file ``row`` trains and its schedule length in epochs: its ``config``, or with
+    ``data_from`` that config with the other one's datasets and data preprocessor (written to
+    ``out_dir/config.py``)."""
+    from mmengine.config import Config
+    path = osp.join(ROOT, row['config'])
+    cfg = Config.fromfile(path)
+    if row.get('data_from'):
+        data = Config.fromfile(osp.join(ROOT, row['data_from']))
+        for key in DATA_KEYS:
+            if cfg.get(key) is not None and data.get(key) is not None:
+                cfg[key]['dataset'] = data[key]['dataset']
+        if data.get('data_preprocessor') is not None:
+            cfg.data_preprocessor = data.data_preprocessor
+            if cfg.model.get('data_preprocessor') is not None:
+                cfg.model.data_preprocessor = data.data_preprocessor
+        path = osp.join(out_dir, 'config.py')
+        cfg.dump(path)
+    return path, cfg.train_cfg.max_epochs
+
+
+def row_command(row: dict, suite: dict, args, seed: int, out_dir: str, config: str = None,
+                schedule: int = None, load_from: str = None):
+    """The command that runs ``row`` for ``seed`` and the number of epochs it trains (a stage-2
+    row: its ``config`` file, ``schedule`` epochs long, started from ``load_from``)."""
     if 'script' in row:
         extra = row.get('smoke_args', []) if args.smoke else row.get('args', [])
         return [sys.executable, osp.join(ROOT, row['script']), *extra, '--out-dir', out_dir], None
-    epochs = 1 if args.smoke else row.get('epochs') or args.epochs or suite['config_epochs']
+    schedule = schedule or suite['config_epochs']
+    if args.smoke:
+        epochs = 1
+    elif row.get('epochs'):
+        epochs = row['epochs']
+    elif args.epochs:
+        epochs = scaled_epoch(schedule, suite['config_epochs'], args.epochs)
+    else:
+        epochs = schedule
     options = list(row.get('cfg_options') or [])
     for key, value in (row.get('epoch_options') or {}).items():
-        new = scaled_epoch(value, suite['config_epochs'], epochs)
+        new = scaled_epoch(value, schedule, epochs)
         options = [o for o in options if not o.startswith(f'{key}=')] + [f'{key}={new}']
+    if load_from:
+        options.append(f'load_from={load_from}')
     if args.smoke:
         options += ['train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
                     'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
                     'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False']
-    cmd = [sys.executable, TRAIN_SPEED, osp.join(ROOT, row['config']), '--modes',
+    cmd = [sys.executable, TRAIN_SPEED, config or osp.join(ROOT, row['config']), '--modes',
            ','.join(row.get('modes') or ['fast']), '--epochs', str(epochs), '--seed', str(seed),
            '--out-dir', out_dir]
-    if epochs != suite['config_epochs']:
+    if epochs != schedule:
         cmd.append('--scale-schedule')
     if options:
         cmd += ['--cfg-options', *options]
     return cmd, epochs
+
+
+def final_checkpoint(out_dir: str):
+    """The last checkpoint a row's run saved (MMEngine's ``last_checkpoint`` file in the work dir
+    of its last mode), or None."""
+    for mode in ('fast', 'standard'):
+        marker = osp.join(out_dir, mode, 'last_checkpoint')
+        if osp.isfile(marker):
+            with open(marker) as f:
+                path = f.read().strip()
+            if osp.isfile(path):
+                return path
+    return None
 
 
 def _finite(x) -> bool:
@@ -187,10 +249,25 @@ def nonfinite_losses(work_dir: str) -> list:
     return bad
 
 
-def run_one(row: dict, suite: dict, args, seed: int) -> dict:
-    out_dir = osp.join(args.out, suite['suite'], row['name'], f'seed{seed}')
+def row_dir(args, suite: dict, name: str, seed: int) -> str:
+    return osp.join(args.out, suite['suite'], name, f'seed{seed}')
+
+
+def run_one(row: dict, suite: dict, args, seed: int, stage1: dict = None) -> dict:
+    """Run one row for one seed (a stage-2 row after its stage-1 run ``stage1``)."""
+    out_dir = row_dir(args, suite, row['name'], seed)
     os.makedirs(out_dir, exist_ok=True)
-    cmd, epochs = row_command(row, suite, args, seed, out_dir)
+    config = schedule = load_from = None
+    if row.get('after'):
+        load_from = final_checkpoint(row_dir(args, suite, row['after'], seed))
+        if stage1 is None or stage1['status'] != 'ok' or load_from is None:
+            return dict(seed=seed, epochs=None, rc=None, wall_s=0.0, status='skipped',
+                        error=f'stage 1 ({row["after"]}) did not finish with a checkpoint')
+    if row.get('after') or row.get('data_from'):
+        config, schedule = row_config(row, out_dir)
+        if not row.get('after'):
+            schedule = None  # the suite's config_epochs
+    cmd, epochs = row_command(row, suite, args, seed, out_dir, config, schedule, load_from)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         p for p in (ROOT, os.environ.get('PYTHONPATH')) if p))
     if args.threads:
@@ -246,7 +323,8 @@ def planned(suite: dict) -> dict:
 
 def aggregate(row: dict, runs: list) -> dict:
     """One results row from the runs of its seeds (mean and, with several seeds, std)."""
-    out = {k: row[k] for k in ('name', 'config', 'zoo', 'script') if k in row}
+    out = {k: row[k] for k in ('name', 'config', 'zoo', 'script', 'after', 'data_from')
+           if k in row}
     out['title'] = row.get('title') or row['name']
     out.update(cfg_options=list(row.get('cfg_options') or []), paper=row.get('paper'),
                seeds=[r['seed'] for r in runs], per_seed=runs)
@@ -402,8 +480,16 @@ def main(argv=None):
     print(f'reproduce: {len(jobs)} runs of {len(chosen)} suites, {parallel} at a time -> '
           f'{args.out}', flush=True)
     t = time.perf_counter()
+    # stage-2 rows start once every stage-1 run has finished
+    done = {}
     with ThreadPoolExecutor(max_workers=parallel) as pool:
-        runs = list(pool.map(lambda job: run_one(job[1], job[0], args, job[2]), jobs))
+        for wave in (False, True):
+            todo = [job for job in jobs if bool(job[1].get('after')) == wave]
+            for (suite, row, seed), rec in zip(todo, pool.map(
+                    lambda job: run_one(job[1], job[0], args, job[2], done.get(
+                        (job[0]['suite'], job[1].get('after'), job[2]))), todo)):
+                done[(suite['suite'], row['name'], seed)] = rec
+    runs = [done[(suite['suite'], row['name'], seed)] for suite, row, seed in jobs]
     wall_s = time.perf_counter() - t
     results = []
     for suite in chosen:

@@ -45,6 +45,8 @@ def test_shipped_suites():
      'must also be set'),
     (dict(name='a', config=CE, modes=['slow']), 'modes'),
     (dict(name='a', config=CE, paper={'top1': 1.0}), 'source'),
+    (dict(name='a', config=CE, after='a'), 'earlier config row'),
+    (dict(name='a', config=CE, data_from='configs/nope.py'), 'data_from'),
 ])
 def test_bad_suites_are_refused(tmp_path, row, message):
     _write_suite(str(tmp_path), 'bad', dict(config_epochs=200, rows=[row]))
@@ -89,6 +91,56 @@ def test_epochs_scale_the_schedule_and_epoch_options():
     assert epochs == 200 and '--scale-schedule' not in cmd
     assert 'model.head.loss.drw_epoch=160' in cmd
     assert reproduce.scaled_epoch(160, 200, 1) == 1
+
+
+CRT = 'configs/decoupling/ce-crt_resnet32_1xb128_cifar10-lt-if100.py'
+
+
+def test_stage2_rows_follow_their_stage1_row(tmp_path):
+    rows = [dict(name='s1', config=CE), dict(name='s2', config=CRT, after='s1'),
+            dict(name='s3', config=CRT, after='s2')]
+    _write_suite(str(tmp_path), 'chain', dict(config_epochs=200, rows=rows))
+    with pytest.raises(ValueError, match='not a stage-2 row itself'):
+        reproduce.load_suites(str(tmp_path))  # no chains of stage-2 rows
+    suites = reproduce.load_suites()
+    # selecting a stage-2 row brings its stage-1 row along
+    chosen = reproduce.select(suites, ['dbm-cifar10-jpeg-if100'], ['ce-lws'])
+    assert [r['name'] for r in chosen[0]['rows']] == ['ce', 'ce-lws']
+    assert '(after ce)' in reproduce.list_suites(suites)
+
+
+def test_stage2_row_command_data_and_schedule(tmp_path):
+    suite = reproduce.load_suites()['dbm-cifar10-jpeg-if100']
+    row = next(r for r in suite['rows'] if r['name'] == 'ce-crt')
+    config, schedule = reproduce.row_config(row, str(tmp_path))
+    assert schedule == 10 and config == str(tmp_path / 'config.py')
+    from mmengine.config import Config
+    cfg = Config.fromfile(config)
+    # the stage-2 recipe (class-balanced batches of 128, frozen backbone) on the suite's data
+    assert cfg.train_dataloader.batch_size == 128
+    assert cfg.train_dataloader.sampler.type == 'ClassAwareSampler'
+    assert cfg.train_dataloader.dataset.dataset.data_root == 'data/cifar10-jpeg'
+    assert cfg.test_dataloader.dataset.dataset.data_root == 'data/cifar10-jpeg'
+    assert cfg.data_preprocessor.to_rgb is True
+    assert any(h.type == 'FreezeHook' for h in cfg.custom_hooks)
+    # --epochs 80 of the suite's 200: the 10-epoch stage 2 trains 4 (10 x 80 / 200), scaled
+    args = reproduce.parse_args(['dbm-cifar10-jpeg-if100', '--epochs', '80'])
+    cmd, epochs = reproduce.row_command(row, suite, args, 0, '/tmp/x', config, schedule,
+                                        '/ckpt/epoch_80.pth')
+    assert epochs == 4 and cmd[cmd.index('--epochs') + 1] == '4' and '--scale-schedule' in cmd
+    assert 'load_from=/ckpt/epoch_80.pth' in cmd and cmd[2] == config
+    cmd, epochs = reproduce.row_command(row, suite, reproduce.parse_args(['x']), 0, '/tmp/x',
+                                        config, schedule, '/c.pth')
+    assert epochs == 10 and '--scale-schedule' not in cmd
+    # a stage-1 run that failed or left no checkpoint: the stage-2 row is skipped
+    args = reproduce.parse_args(['x', '--out', str(tmp_path / 'out')])
+    rec = reproduce.run_one(row, suite, args, 0, stage1=dict(status='crashed'))
+    assert rec['status'] == 'skipped' and 'stage 1 (ce)' in rec['error']
+    work = tmp_path / 'out' / suite['suite'] / 'ce' / 'seed0' / 'fast'
+    os.makedirs(work)
+    (work / 'epoch_3.pth').write_bytes(b'x')
+    (work / 'last_checkpoint').write_text(str(work / 'epoch_3.pth'))
+    assert reproduce.final_checkpoint(str(work.parent)) == str(work / 'epoch_3.pth')
 
 
 def test_aggregate_seeds_failures_and_nan(tmp_path):
@@ -170,7 +222,8 @@ def test_plan_lists_unmeasured_suites_without_replacing_measured_ones(tmp_path):
     dbm = data['dbm-cifar10-jpeg-if100']
     assert not dbm['measured'] and len(res) == len(data)
     assert {r['status'] for r in dbm['rows']} == {'not run'}
-    assert dbm['rows'][-1]['paper']['top1'] == 84.60 and dbm['rows'][-1]['top1'] is None
+    dbm_bs = next(r for r in dbm['rows'] if r['name'] == 'dbm-bs')
+    assert dbm_bs['paper']['top1'] == 84.60 and dbm_bs['top1'] is None
 
 
 @pytest.mark.skipif(os.environ.get('MMLTR_SKIP_SMOKE') == '1', reason='MMLTR_SKIP_SMOKE=1')

@@ -19,9 +19,11 @@
 #
 # Steps: install the carried wheels (the GPU image has torch and torchvision only), unpack the
 # data, start CUDA MPS if it can be started, then
-#   1. probe: 2 epochs of every method row, all at once (fails fast if a row is broken); the
-#      second epoch's seconds (with evaluation) under this concurrency size the schedule:
-#      EPOCHS = min(200, BUDGET_S / (1.1 * slowest row));
+#   1. probe: 2 epochs of every method row, all at once (fails fast if a row is broken), then
+#      1 epoch of the stage-2 rows; the second epoch's seconds (with evaluation) under this
+#      concurrency size the schedule: stage-2 rows start when every stage-1 row has finished and
+#      train their share of it (e.g. 10 of 200 epochs), so
+#      EPOCHS = min(200, BUDGET_S / (1.1 * (slowest stage-1 row + slowest stage-2 row x share)));
 #   2. the method suites at EPOCHS (schedules scaled), all rows at once;
 #   3. the speed suite (standard pipeline vs fast path, and the ResNet-50 step check);
 #   4. results.json/results.md per suite, merged into docs/results/results.json, the README and
@@ -68,9 +70,18 @@ python3 tools/reproduce.py $METHODS $PROBE --out "$OUT/probe" > "$OUT/probe.log"
 if [ -z "${EPOCHS:-}" ]; then
     EPOCHS=$(python3 - "$OUT/probe" "$BUDGET_S" <<'EOF'
 import glob, json, sys
-slowest = max(r['sec_per_epoch_with_eval'] for p in glob.glob(sys.argv[1] + '/*/results.json')
-              for r in json.load(open(p))['rows'])
-print(max(1, min(200, int(float(sys.argv[2]) / (1.1 * slowest)))))
+from mmengine.config import Config
+stage1 = stage2 = 0.0  # seconds per suite epoch: stage-2 rows run after every stage-1 row
+for path in glob.glob(sys.argv[1] + '/*/results.json'):
+    res = json.load(open(path))
+    for r in res['rows']:
+        sec = r['sec_per_epoch_with_eval'] or r['first_epoch_s']  # a 1-epoch stage-2 probe
+        if r.get('after'):
+            share = Config.fromfile(r['config']).train_cfg.max_epochs / res['config_epochs']
+            stage2 = max(stage2, share * sec)
+        else:
+            stage1 = max(stage1, sec)
+print(max(1, min(200, int(float(sys.argv[2]) / (1.1 * (stage1 + stage2))))))
 EOF
 )
 fi

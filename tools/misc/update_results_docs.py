@@ -96,7 +96,7 @@ def reproduces_config(suite: dict, row: dict) -> bool:
     """Whether ``row`` measured its config as it is (what a metafile's Results may claim)."""
     return (suite['measured'] and not suite.get('smoke') and row['status'] == 'ok'
             and row.get('top1') is not None and not row.get('cfg_options')
-            and suite.get('epochs') == suite.get('config_epochs'))
+            and not row.get('data_from') and suite.get('epochs') == suite.get('config_epochs'))
 
 
 def suite_rows(suites: dict):
@@ -170,7 +170,12 @@ def config_link(row: dict, page: str) -> str:
     rel = osp.relpath(target, osp.dirname(page) or '.').replace(os.sep, '/')
     text = f'[{osp.splitext(osp.basename(target))[0]}]({rel})'
     options = row.get('cfg_options') or []
-    return text + (' with ' + ', '.join(f'`{o}`' for o in options) if options else '')
+    text += ' with ' + ', '.join(f'`{o}`' for o in options) if options else ''
+    if row.get('data_from'):
+        text += f' on the data of `{osp.splitext(osp.basename(row["data_from"]))[0]}`'
+    if row.get('after'):
+        text += f', from the final checkpoint of row `{row["after"]}`'
+    return text
 
 
 def epochs_text(suite: dict) -> str:
