@@ -1,9 +1,9 @@
 # The fast path for small-image datasets (CIFAR-10/100-LT, Fashion-MNIST-LT; JPEG or pickle/idx):
 # decode the long-tailed training set and the test set once, keep them on the GPU as uint8, augment
 # each epoch there in batches (the config's own training pipeline, translated op by op: RandomCrop,
-# RandomFlip, AutoAugment and its ops, Cutout) and evaluate on the GPU-resident test set, with no
-# per-iteration host synchronisation in the loop. Any method works (the model's train_step is
-# called with MMPretrain's usual `inputs` + `data_samples` batch).
+# RandomFlip, AutoAugment and its ops, Cutout, DifficultyNetAutoAugment, MeanCutout) and evaluate
+# on the GPU-resident test set, with no per-iteration host synchronisation in the loop. Any method
+# works (the model's train_step is called with MMPretrain's usual `inputs` + `data_samples` batch).
 #
 # Use: add this file as the LAST entry of a config's `_base_` list, e.g.
 #   _base_ = ['../_base_/models/resnet32_cifar.py', '../_base_/datasets/cifar10_lt_jpeg.py',

@@ -23,7 +23,7 @@
 # between adjacent steps of a signed scale, cubic-spline warps filled with 0), Cutout 16 px filled
 # with the image mean (MeanCutout, without the released code's left = top bug, which puts the
 # hole on the diagonal); CIFAR-100 mean/std for both datasets, as in their code. The fast path
-# has no batched version of these two transforms (it refuses the config, naming them).
+# (configs/_base_/fast_path.py) runs both batched on the GPU.
 # Meta gradient: second order, as the paper describes it; the authors' released code trains
 # Difficulty-Net with the driver loss only, which the difficulty-net-driver-only_ configs do.
 # Stage 2 (label-aware smoothing): the difficulty-net-las_ configs. Reported (two-stage,

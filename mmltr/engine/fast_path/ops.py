@@ -42,7 +42,7 @@ import torch
 
 from . import geometric as G
 from . import photometric as P
-from .utils import UnsupportedTransformError, where_samples
+from .utils import UnsupportedTransformError, apply_where
 
 __all__ = ['Op', 'OPS', 'OpSpec', 'apply_masked']
 
@@ -171,16 +171,6 @@ def _select_mag(mag, idx):
 
 def apply_masked(spec: OpSpec, x: torch.Tensor, mask: torch.Tensor, mag,
                  generator: torch.Generator) -> torch.Tensor:
-    """Apply ``spec`` to the samples in ``mask``.
-
-    On CUDA the op runs on the whole batch and ``torch.where`` keeps the unselected samples (no
-    host synchronisation); on the CPU only the selected samples are computed.
-    """
-    if x.is_cuda:
-        return where_samples(mask, spec.apply(x, mag, generator), x)
-    idx = mask.nonzero().flatten()
-    if idx.numel() == 0:
-        return x
-    out = x.clone()
-    out[idx] = spec.apply(x[idx], _select_mag(mag, idx), generator)
-    return out
+    """Apply ``spec`` to the samples in ``mask`` (:func:`.utils.apply_where`)."""
+    return apply_where(mask, x,
+                       lambda part, sel: spec.apply(part, _select_mag(mag, sel), generator))

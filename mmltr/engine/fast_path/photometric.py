@@ -63,7 +63,9 @@ def auto_contrast(x, mag=None):
     flat = x.reshape(n, c, -1)
     low = flat.amin(dim=2).to(torch.float64)
     high = flat.amax(dim=2).to(torch.float64)
-    scale = 255.0 / (high - low).clamp_min(1.0)
+    # a true division (`255.0 / tensor` is `reciprocal() * 255`, off by an ulp, which flips
+    # whole levels after truncation)
+    scale = torch.full_like(low, 255.0) / (high - low).clamp_min(1.0)
     offset = -low * scale
     v = torch.arange(256, device=x.device, dtype=torch.float64).view(1, 1, 256)
     lut = torch.trunc((v * scale.unsqueeze(-1) + offset.unsqueeze(-1)).clamp(0.0, 255.0))

@@ -27,12 +27,19 @@ CPU transform         batched step (images are ``float32`` tensors holding integ
 an op of :data:`OPS`  the same as a sub-policy of one op (``Shear``, ``Cutout``, ...).
 ``DeVriesCutout``     mmltr's: ``n_holes`` holes, integer centre uniform over the image, clipped
                       at every border (``[c - L//2, c + L//2)``), ``pad_val`` fill.
+``MeanCutout``        mmltr's: top and left uniform on ``[-L//2, size - L)``, clipped at 0, filled
+                      with the image's mean (truncated).
 ``PackInputs``        ignored (the loop packs the batch itself).
 ====================  ==========================================================================
 
+and mmltr's ``DifficultyNetAutoAugment`` (Difficulty-Net's CIFAR policy): each sample picks a
+sub-policy, fires each op with its probability and draws its magnitude uniformly in the op's
+interval; SciPy's cubic-spline warps filled with 0, PIL's colour ops (:mod:`.difficulty_net_ops`).
+
 The kernels agree with the CPU transforms exactly or within one intensity level
 (``tests/test_engine/test_fast_path/test_kernels.py`` checks every op against MMPretrain's
-transform on real images).
+transform on real images); Difficulty-Net's ops equal mmltr's CPU transforms on every pixel
+(``test_difficulty_net_ops.py``).
 """
 import math
 from numbers import Number
@@ -43,20 +50,14 @@ from mmpretrain.registry import TRANSFORMS
 
 from . import geometric as G
 from .data import IGNORED_TRANSFORMS, LOADING_TRANSFORMS
+from .difficulty_net_ops import BatchDifficultyNetAutoAugment, BatchMeanCutout
 from .ops import OPS, OpSpec, apply_masked
-from .utils import UnsupportedTransformError
+from .utils import BatchStep, UnsupportedTransformError
 
 __all__ = [
     'BatchStep', 'BatchRandomCrop', 'BatchRandomFlip', 'BatchOps', 'BatchDeVriesCutout',
     'BatchPipeline', 'STEPS', 'SUPPORTED_TRANSFORMS', 'build_batch_pipeline'
 ]
-
-
-class BatchStep:
-    """One step of a :class:`BatchPipeline`: ``(x, generator) -> x``."""
-
-    def __call__(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        raise NotImplementedError
 
 
 class BatchRandomCrop(BatchStep):
@@ -238,7 +239,9 @@ STEPS: Dict[str, Callable[[object], BatchStep]] = dict(
     RandomCrop=BatchRandomCrop.from_transform,
     RandomFlip=BatchRandomFlip.from_transform,
     AutoAugment=BatchOps.from_transform,
-    DeVriesCutout=BatchDeVriesCutout.from_transform)
+    DeVriesCutout=BatchDeVriesCutout.from_transform,
+    DifficultyNetAutoAugment=BatchDifficultyNetAutoAugment.from_transform,
+    MeanCutout=BatchMeanCutout.from_transform)
 SUPPORTED_TRANSFORMS = tuple(STEPS) + tuple(OPS)
 
 
