@@ -143,7 +143,8 @@ def lr_batch_mismatch(cfg, world_size: int) -> Optional[str]:
     return (f'The total training batch is {total} ({world_size} process(es) x {per_gpu}), but the '
             f'learning rate in this config is for a total batch of {base} '
             f'(auto_scale_lr.base_batch_size). Add --auto-scale-lr to scale the lr linearly to '
-            f'{total}, or train with {base} in total (number of GPUs x train_dataloader.batch_size).')
+            f'{total}, or train with {base} in total (number of GPUs x '
+            f'train_dataloader.batch_size).')
 
 
 @contextmanager
