@@ -42,7 +42,7 @@ import torch
 
 from . import geometric as G
 from . import photometric as P
-from .utils import UnsupportedTransformError, where_samples
+from .utils import UnsupportedTransformError, apply_where
 
 __all__ = ['Op', 'OPS', 'OpSpec', 'apply_masked']
 
@@ -93,19 +93,20 @@ OPS: Dict[str, Op] = dict(
 
 
 class OpSpec:
-    """Randomness and static parameters of one built MMPretrain op (a row of :data:`OPS`).
+    """Randomness and static parameters of one built MMPretrain op (a row of :data:`OPS`, or
+    ``op`` for a ``BaseAugTransform`` outside the table).
 
     ``sample(n, g, device)`` returns ``(applied, magnitude)``: a boolean mask (``rand <= prob``,
     MMPretrain's ``random_disable``) and the per-sample magnitude (fixed or drawn from the
     level/range/std rule, then sign-flipped with ``random_negative_prob``).
     """
 
-    def __init__(self, transform) -> None:
+    def __init__(self, transform, op: Optional[Op] = None) -> None:
         kind = type(transform).__name__
-        if kind not in OPS:
+        if op is None and kind not in OPS:
             raise UnsupportedTransformError(kind)
         self.kind = kind
-        self.op = op = OPS[kind]
+        self.op = op = op or OPS[kind]
         self.prob = float(getattr(transform, 'prob', 1.0))
         # unsigned ops never negate (as on the CPU)
         self.random_negative_prob = (float(getattr(transform, 'random_negative_prob', 0.0))
@@ -171,16 +172,6 @@ def _select_mag(mag, idx):
 
 def apply_masked(spec: OpSpec, x: torch.Tensor, mask: torch.Tensor, mag,
                  generator: torch.Generator) -> torch.Tensor:
-    """Apply ``spec`` to the samples in ``mask``.
-
-    On CUDA the op runs on the whole batch and ``torch.where`` keeps the unselected samples (no
-    host synchronisation); on the CPU only the selected samples are computed.
-    """
-    if x.is_cuda:
-        return where_samples(mask, spec.apply(x, mag, generator), x)
-    idx = mask.nonzero().flatten()
-    if idx.numel() == 0:
-        return x
-    out = x.clone()
-    out[idx] = spec.apply(x[idx], _select_mag(mag, idx), generator)
-    return out
+    """Apply ``spec`` to the samples in ``mask`` (:func:`.utils.apply_where`)."""
+    return apply_where(mask, x,
+                       lambda part, sel: spec.apply(part, _select_mag(mag, sel), generator))

@@ -44,19 +44,12 @@ from mmpretrain.registry import TRANSFORMS
 from . import geometric as G
 from .data import IGNORED_TRANSFORMS, LOADING_TRANSFORMS
 from .ops import OPS, OpSpec, apply_masked
-from .utils import UnsupportedTransformError
+from .utils import BatchStep, UnsupportedTransformError
 
 __all__ = [
     'BatchStep', 'BatchRandomCrop', 'BatchRandomFlip', 'BatchOps', 'BatchDeVriesCutout',
     'BatchPipeline', 'STEPS', 'SUPPORTED_TRANSFORMS', 'build_batch_pipeline'
 ]
-
-
-class BatchStep:
-    """One step of a :class:`BatchPipeline`: ``(x, generator) -> x``."""
-
-    def __call__(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        raise NotImplementedError
 
 
 class BatchRandomCrop(BatchStep):

@@ -7,7 +7,7 @@ broadcast those, build fill colours, and reproduce OpenCV's / NumPy's conversion
 import os
 from contextlib import nullcontext
 from numbers import Number
-from typing import Optional
+from typing import Callable, Optional, Union
 
 import torch
 
@@ -18,6 +18,13 @@ class UnsupportedTransformError(NotImplementedError):
     """A CPU transform (or one of its options) has no batched equivalent in the fast path."""
 
 
+class BatchStep:
+    """One step of a batched pipeline: ``(x, generator) -> x``."""
+
+    def __call__(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        raise NotImplementedError
+
+
 def per_sample(v: torch.Tensor) -> torch.Tensor:
     """``(N,)`` -> ``(N, 1, 1, 1)``, to broadcast one value per sample over an image batch."""
     return v.view(-1, 1, 1, 1)
@@ -26,6 +33,26 @@ def per_sample(v: torch.Tensor) -> torch.Tensor:
 def where_samples(mask: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """``a`` for the samples in the ``(N,)`` boolean ``mask``, else ``b``."""
     return torch.where(per_sample(mask), a, b)
+
+
+def apply_where(mask: torch.Tensor, x: torch.Tensor,
+                fn: Callable[[torch.Tensor, Union[slice, torch.Tensor]], torch.Tensor]
+                ) -> torch.Tensor:
+    """``fn`` applied to the samples of ``x`` in the ``(N,)`` boolean ``mask``, the others kept.
+
+    ``fn(part, sel)`` gets the samples and their selector, to pick per-sample parameters with
+    ``param[sel]``. On CUDA ``fn`` runs on the whole batch (``sel = slice(None)``) and
+    ``torch.where`` keeps the unselected samples: no host synchronisation. On the CPU only the
+    selected samples are computed (``sel``: their indices).
+    """
+    if x.is_cuda:
+        return where_samples(mask, fn(x, slice(None)), x)
+    idx = mask.nonzero().flatten()
+    if idx.numel() == 0:
+        return x
+    out = x.clone()
+    out[idx] = fn(x[idx], idx)
+    return out
 
 
 def fill_tensor(pad_val, channels: int, x: torch.Tensor) -> torch.Tensor:
@@ -50,6 +77,13 @@ def trunc_u8(v: torch.Tensor) -> torch.Tensor:
 def round_u8(v: torch.Tensor) -> torch.Tensor:
     """``saturate_cast<uchar>`` (round half to even, then saturate)."""
     return torch.round(v).clamp(0.0, 255.0)
+
+
+def exact_div(a: torch.Tensor, b: float) -> torch.Tensor:
+    """``a / b`` correctly rounded, as C divides: the divisor is a (one-element) tensor. On CUDA
+    a Python-number divisor becomes a multiplication by its reciprocal, which is one rounding
+    more (an ulp off, enough to flip a truncation)."""
+    return a / torch.full((1, ) * a.dim(), float(b), dtype=a.dtype, device=a.device)
 
 
 def model_device(model) -> torch.device:
