@@ -8,11 +8,12 @@ datasets) stays as it is.
 
 * :mod:`.data`: decoding a dataset once, ``DeviceDataset``, ``DeviceDataLoader``;
 * :mod:`.samples`: a batch's data samples (``LabelBatch``: the labels as one tensor);
-* :mod:`.geometric`, :mod:`.photometric`: batched image kernels;
+* :mod:`.geometric`, :mod:`.photometric`, :mod:`.filters`, :mod:`.color`: batched image kernels;
 * :mod:`.ops`: the op table (MMPretrain's augmentation ops -> kernels, random parameters);
 * :mod:`.difficulty_net_ops`: Difficulty-Net's CIFAR augmentation, with its kernels
   :mod:`.spline_warp` (SciPy's cubic-spline warps) and :mod:`.pil_photometric` (PIL's colour ops);
-* :mod:`.pipeline`: a CPU training pipeline translated into batched steps;
+* :mod:`.pipeline`: a CPU training pipeline translated into batched steps (with those of
+  :mod:`.contrastive` and the ``RandomApply`` / ``MultiView`` wrappers of :mod:`.wrappers`);
 * :mod:`.train_loop`, :mod:`.eval_loop`: the loops; :mod:`.runner`: switching a config on.
 
 Options (all off by default): ``autocast_dtype='bfloat16'`` runs ``train_step`` (or the eval

@@ -93,19 +93,20 @@ OPS: Dict[str, Op] = dict(
 
 
 class OpSpec:
-    """Randomness and static parameters of one built MMPretrain op (a row of :data:`OPS`).
+    """Randomness and static parameters of one built MMPretrain op (a row of :data:`OPS`, or
+    ``op`` for a ``BaseAugTransform`` outside the table).
 
     ``sample(n, g, device)`` returns ``(applied, magnitude)``: a boolean mask (``rand <= prob``,
     MMPretrain's ``random_disable``) and the per-sample magnitude (fixed or drawn from the
     level/range/std rule, then sign-flipped with ``random_negative_prob``).
     """
 
-    def __init__(self, transform) -> None:
+    def __init__(self, transform, op: Optional[Op] = None) -> None:
         kind = type(transform).__name__
-        if kind not in OPS:
+        if op is None and kind not in OPS:
             raise UnsupportedTransformError(kind)
         self.kind = kind
-        self.op = op = OPS[kind]
+        self.op = op = op or OPS[kind]
         self.prob = float(getattr(transform, 'prob', 1.0))
         # unsigned ops never negate (as on the CPU)
         self.random_negative_prob = (float(getattr(transform, 'random_negative_prob', 0.0))

@@ -29,6 +29,20 @@ an op of :data:`OPS`  the same as a sub-policy of one op (``Shear``, ``Cutout``,
                       at every border (``[c - L//2, c + L//2)``), ``pad_val`` fill.
 ``MeanCutout``        mmltr's: top and left uniform on ``[-L//2, size - L)``, clipped at 0, filled
                       with the image's mean (truncated).
+``RandomResizedCrop`` MMPretrain: per sample up to ``max_attempts`` (area, log-aspect) draws, the
+                      first that fits, else the central crop; offsets uniform; resized as Pillow
+                      does (``backend='pillow'``, bilinear / bicubic), exactly (:mod:`.filters`).
+``ColorJitter``       MMPretrain, ``backend='pillow'``: brightness, contrast, saturation, hue in a
+                      random order per sample, factors uniform in their ranges, Pillow's
+                      arithmetic (exact; negative hue factors wrap, :mod:`.color`).
+``RandomGrayscale``   MMCV: ``rand < prob``, the weighted channel sum truncated, repeated over
+                      the channels (``keep_channels=True``).
+``GaussianBlur``      like an op of :data:`OPS` (``prob``, radius magnitude): Pillow's box-blur
+                      approximation, exact.
+``RandomApply``       MMCV: the wrapped transforms (a batched sub-pipeline) on the samples with
+                      ``rand < prob`` (:mod:`.wrappers`).
+``MultiView``         MMPretrain: ``num_views[i]`` independent views of sub-pipeline ``i``; the
+                      pipeline returns the list of the views' batches, in order; must be last.
 ``PackInputs``        ignored (the loop packs the batch itself).
 ====================  ==========================================================================
 
@@ -37,9 +51,9 @@ sub-policy, fires each op with its probability and draws its magnitude uniformly
 interval; SciPy's cubic-spline warps filled with 0, PIL's colour ops (:mod:`.difficulty_net_ops`).
 
 The kernels agree with the CPU transforms exactly or within one intensity level
-(``tests/test_engine/test_fast_path/test_kernels.py`` checks every op against MMPretrain's
-transform on real images); Difficulty-Net's ops equal mmltr's CPU transforms on every pixel
-(``test_difficulty_net_ops.py``).
+(``tests/test_engine/test_fast_path/test_kernels.py`` and ``test_contrastive_kernels.py`` check
+every op against MMPretrain's / MMCV's transform on real images); Difficulty-Net's ops equal
+mmltr's CPU transforms on every pixel (``test_difficulty_net_ops.py``).
 """
 import math
 from numbers import Number
@@ -49,10 +63,17 @@ import torch
 from mmpretrain.registry import TRANSFORMS
 
 from . import geometric as G
+from .contrastive import (
+    GAUSSIAN_BLUR,
+    BatchColorJitter,
+    BatchRandomGrayscale,
+    BatchRandomResizedCrop,
+)
 from .data import IGNORED_TRANSFORMS, LOADING_TRANSFORMS
 from .difficulty_net_ops import BatchDifficultyNetAutoAugment, BatchMeanCutout
 from .ops import OPS, OpSpec, apply_masked
 from .utils import BatchStep, UnsupportedTransformError
+from .wrappers import BatchMultiView, BatchRandomApply
 
 __all__ = [
     'BatchStep', 'BatchRandomCrop', 'BatchRandomFlip', 'BatchOps', 'BatchDeVriesCutout',
@@ -212,14 +233,19 @@ class BatchPipeline:
     """A list of batched steps, applied in order to a ``(N, C, H, W)`` batch.
 
     Input: ``uint8`` or float tensor; output: ``float32`` tensor with integer values 0-255 (the
-    model's data preprocessor normalises it, exactly as for CPU-pipeline batches).
+    model's data preprocessor normalises it, exactly as for CPU-pipeline batches), or, when the
+    last step is a ``MultiView`` (``num_views`` is then its number of views), the list of
+    ``num_views`` such tensors.
     """
 
-    def __init__(self, steps: Sequence[BatchStep], descriptions: Sequence[str] = ()) -> None:
+    def __init__(self, steps: Sequence[BatchStep], descriptions: Sequence[str] = (),
+                 num_views: Optional[int] = None) -> None:
         self.steps = list(steps)
         self.descriptions = list(descriptions)
+        self.num_views = num_views
 
-    def __call__(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    def __call__(self, x: torch.Tensor,
+                 generator: torch.Generator) -> Union[torch.Tensor, List[torch.Tensor]]:
         x = x.float()
         for step in self.steps:
             x = step(x, generator)
@@ -230,7 +256,8 @@ class BatchPipeline:
 
     def __repr__(self) -> str:
         inner = ', '.join(self.descriptions) if self.descriptions else ''
-        return f'BatchPipeline([{inner}])'
+        views = f', {self.num_views} views' if self.num_views is not None else ''
+        return f'BatchPipeline([{inner}]{views})'
 
 
 #: CPU transform class name -> ``from_transform(built transform) -> BatchStep``; every op of the
@@ -241,7 +268,13 @@ STEPS: Dict[str, Callable[[object], BatchStep]] = dict(
     AutoAugment=BatchOps.from_transform,
     DeVriesCutout=BatchDeVriesCutout.from_transform,
     DifficultyNetAutoAugment=BatchDifficultyNetAutoAugment.from_transform,
-    MeanCutout=BatchMeanCutout.from_transform)
+    MeanCutout=BatchMeanCutout.from_transform,
+    RandomResizedCrop=BatchRandomResizedCrop.from_transform,
+    ColorJitter=BatchColorJitter.from_transform,
+    RandomGrayscale=BatchRandomGrayscale.from_transform,
+    GaussianBlur=lambda t: BatchOps([[OpSpec(t, GAUSSIAN_BLUR)]]),
+    RandomApply=BatchRandomApply.from_transform,
+    MultiView=BatchMultiView.from_transform)
 SUPPORTED_TRANSFORMS = tuple(STEPS) + tuple(OPS)
 
 
@@ -260,14 +293,18 @@ def build_batch_pipeline(transforms: Sequence[Union[dict, object]]) -> BatchPipe
 
     Loading transforms (``LoadImageFromFile``...) must not be in the list (the loop runs them once
     per image before caching); ``PackInputs`` is dropped. Anything without a batched equivalent
-    raises :class:`UnsupportedTransformError` naming it.
+    raises :class:`UnsupportedTransformError` naming it. A ``MultiView`` must come last.
     """
-    steps, descriptions = [], []
+    steps, descriptions, num_views = [], [], None
     for cfg in transforms:
         t = _build_cpu_transform(cfg)
         kind = type(t).__name__
         if kind in IGNORED_TRANSFORMS:
             continue
+        if num_views is not None:
+            raise UnsupportedTransformError(
+                f'{kind} after MultiView: the fast path needs MultiView as the last training '
+                'transform (before PackInputs); move it into the views\' pipelines.')
         if kind in LOADING_TRANSFORMS:
             raise UnsupportedTransformError(
                 f'{kind} is a loading transform: the fast path runs it once per image when it '
@@ -282,4 +319,6 @@ def build_batch_pipeline(transforms: Sequence[Union[dict, object]]) -> BatchPipe
                 '`gpu_pipeline`, or train this config with the standard (CPU) loop.')
         steps.append(build(t))
         descriptions.append(kind)
-    return BatchPipeline(steps, descriptions)
+        if kind == 'MultiView':
+            num_views = steps[-1].num_views
+    return BatchPipeline(steps, descriptions, num_views)

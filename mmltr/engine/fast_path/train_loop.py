@@ -11,7 +11,9 @@ At the first epoch the loop decodes the training dataset **once** with the datas
    ``(runner.seed, epoch, rank)``, so a resumed run sees the same augmentations);
 3. for every batch calls ``model.train_step(dict(inputs=..., data_samples=...),
    optim_wrapper)`` (MMPretrain's data format: any model works, including those with their own
-   ``train_step`` such as ``DifficultyNetClassifier``), between the usual
+   ``train_step`` such as ``DifficultyNetClassifier``; ``inputs`` is a uint8 ``(B, C, H, W)``
+   tensor, or for a pipeline ending in ``MultiView`` the list of its ``V`` views' tensors in
+   ``num_views`` order, as MMPretrain's ``default_collate`` stacks them), between the usual
    ``before_train_iter``/``after_train_iter`` hook calls; epoch hooks, validation and
    checkpoints work as in ``EpochBasedTrainLoop`` (which this loop subclasses).
 
@@ -287,21 +289,36 @@ class GPUEpochBasedTrainLoop(EpochBasedTrainLoop):
             self._epoch_inputs = images.index_select(0, idx)
             return
         g = self._generator()
+        multi_view = self.pipeline.num_views is not None
         out = None
         for start in range(0, idx.numel(), self.aug_chunk_size):
             sel = idx[start:start + self.aug_chunk_size]
             aug = self.pipeline(images.index_select(0, sel), g)
+            views = aug if multi_view else [aug]
             if out is None:
-                out = torch.empty((idx.numel(), ) + tuple(aug.shape[1:]), dtype=torch.uint8,
-                                  device=self.device)
-            # values are integers 0-255 already; the round guards float noise
-            out[start:start + sel.numel()] = aug.round_().clamp_(0, 255).to(torch.uint8)
-        self._epoch_inputs = out
+                out = [
+                    torch.empty((idx.numel(), ) + tuple(v.shape[1:]), dtype=torch.uint8,
+                                device=self.device) for v in views
+                ]
+            for o, v in zip(out, views):
+                # values are integers 0-255 already; the round guards float noise
+                o[start:start + sel.numel()] = v.round_().clamp_(0, 255).to(torch.uint8)
+        # one uint8 tensor, or a list of them (one per view) for a MultiView pipeline
+        self._epoch_inputs = out if multi_view else out[0]
+
+    def _inputs(self, start: int, end: int):
+        """The batch's images: ``(B, C, H, W)`` uint8, or the list of the views' batches."""
+
+        def cut(v):
+            v = v[start:end]
+            return v.contiguous(memory_format=torch.channels_last) if self.channels_last else v
+
+        if isinstance(self._epoch_inputs, list):
+            return [cut(v) for v in self._epoch_inputs]
+        return cut(self._epoch_inputs)
 
     def _batch(self, idx: int, start: int, end: int) -> dict:
-        inputs = self._epoch_inputs[start:end]
-        if self.channels_last:
-            inputs = inputs.contiguous(memory_format=torch.channels_last)
+        inputs = self._inputs(start, end)
         indices = self._epoch_batches[idx] if self.sample_idx else None
         return dict(inputs=inputs, data_samples=batch_samples(self._epoch_labels[start:end],
                                                               indices, self.label_batch))

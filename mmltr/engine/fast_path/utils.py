@@ -79,6 +79,13 @@ def round_u8(v: torch.Tensor) -> torch.Tensor:
     return torch.round(v).clamp(0.0, 255.0)
 
 
+def exact_div(a: torch.Tensor, b: float) -> torch.Tensor:
+    """``a / b`` correctly rounded, as C divides: the divisor is a (one-element) tensor. On CUDA
+    a Python-number divisor becomes a multiplication by its reciprocal, which is one rounding
+    more (an ulp off, enough to flip a truncation)."""
+    return a / torch.full((1, ) * a.dim(), float(b), dtype=a.dtype, device=a.device)
+
+
 def model_device(model) -> torch.device:
     """The device of ``model``'s first parameter (CUDA if available for a parameterless one)."""
     for p in unwrap_model(model).parameters():
