@@ -13,11 +13,23 @@ is exactly what mmengine did on torch < 2.6, and its loader for ``http://`` / ``
 (``load_from='https://...'``) so that the downloaded file is loaded the same way (mmengine leaves
 ``weights_only`` to the download helper's default). As with any pickle, only load checkpoints you
 trust. The overrides are idempotent.
+
+``mmcv.adjust_hue`` (mmcv 2.2, used by MMPretrain's ``ColorJitter``) shifts the hue channel by
+``np.uint8(hue_factor * 255)``: under NumPy >= 2 a negative factor raises ``OverflowError``
+(NumPy 1 wrapped it around, which is what the code intends: "uint8 addition takes care of rotation
+across boundaries"), so every ``ColorJitter(hue=h)`` failed on about half of its draws. mmltr
+replaces it with a version that shifts by ``trunc(hue_factor * 255) mod 256`` (NumPy 1's result,
+and the fast path's) and is otherwise mmcv's.
 """
 import inspect
 import os
 import os.path as osp
 
+import cv2
+import mmcv
+import mmcv.image
+import mmcv.image.photometric as mmcv_photometric
+import numpy as np
 import torch
 from mmengine.dist import get_dist_info
 from mmengine.runner import checkpoint as mmengine_checkpoint
@@ -75,3 +87,36 @@ def patch_checkpoint_loader() -> None:
 
 
 patch_checkpoint_loader()
+
+
+_mmcv_adjust_hue = getattr(mmcv_photometric.adjust_hue, '__wrapped__',
+                           mmcv_photometric.adjust_hue)
+
+
+def adjust_hue(img: np.ndarray, hue_factor: float, backend=None) -> np.ndarray:
+    """``mmcv.adjust_hue``, with a negative ``hue_factor`` shifting the hue channel by
+    ``trunc(hue_factor * 255) mod 256`` (as under NumPy 1) instead of raising under NumPy 2."""
+    if not -0.5 <= hue_factor < 0:  # mmcv's own result, or its error
+        return _mmcv_adjust_hue(img, hue_factor, backend)
+    out = _mmcv_adjust_hue(img, 0.0, backend)  # mmcv's argument checks; the image unchanged
+    shift = np.uint8(int(hue_factor * 255) % 256)
+    if (backend or mmcv_photometric.imread_backend) == 'pillow':
+        from PIL import Image
+        h, s, v = Image.fromarray(np.ascontiguousarray(img[..., ::-1])).convert('HSV').split()
+        h = Image.fromarray(np.asarray(h, dtype=np.uint8) + shift, 'L')
+        return np.array(Image.merge('HSV', (h, s, v)).convert('RGB'), dtype=img.dtype)[..., ::-1]
+    hsv = cv2.cvtColor(img.astype(np.uint8), cv2.COLOR_BGR2HSV_FULL)
+    hsv[..., 0] += shift
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR_FULL).astype(out.dtype)
+
+
+adjust_hue.__wrapped__ = _mmcv_adjust_hue
+
+
+def patch_adjust_hue() -> None:
+    """Replace ``mmcv.adjust_hue`` (wherever mmcv exports it) by :func:`adjust_hue`."""
+    for module in (mmcv, mmcv.image, mmcv_photometric):
+        module.adjust_hue = adjust_hue
+
+
+patch_adjust_hue()

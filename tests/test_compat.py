@@ -108,3 +108,30 @@ def test_missing_checkpoint_names_the_path(tmp_path):
     missing = tmp_path / 'nope.pth'
     with pytest.raises(FileNotFoundError, match='nope.pth'):
         _load_checkpoint(str(missing))
+
+
+def _hue_shift_reference(img, shift, backend):
+    """The hue byte of ``img`` (BGR uint8) rotated by ``shift`` (mod 256): PIL's or OpenCV's HSV."""
+    import cv2
+    from PIL import Image
+    if backend == 'pillow':
+        h, s, v = Image.fromarray(img[..., ::-1].copy()).convert('HSV').split()
+        h = Image.fromarray(((np.asarray(h).astype(np.int64) + shift) % 256).astype(np.uint8))
+        return np.asarray(Image.merge('HSV', (h, s, v)).convert('RGB'))[..., ::-1]
+    hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV_FULL).astype(np.int64)
+    hsv[..., 0] = (hsv[..., 0] + shift) % 256
+    return cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2BGR_FULL)
+
+
+@pytest.mark.parametrize('backend', ['pillow', 'cv2'])
+def test_adjust_hue_wraps_negative_factors(backend):
+    import mmcv
+    img = np.random.default_rng(0).integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    assert mmcv.adjust_hue is compat.adjust_hue
+    # -0.05 * 255 = -12.75 -> -12 -> 244 (mod 256), NumPy 1's uint8 cast
+    for factor, shift in ((-0.05, 244), (-0.5, 129), (-0.001, 0), (0.2, 51), (0.0, 0)):
+        out = mmcv.adjust_hue(img, factor, backend=backend)
+        assert out.dtype == np.uint8 and out.shape == img.shape
+        assert np.array_equal(out, _hue_shift_reference(img, shift, backend)), factor
+    with pytest.raises(ValueError, match='hue_factor'):  # mmcv's checks are kept
+        mmcv.adjust_hue(img, -0.6, backend=backend)

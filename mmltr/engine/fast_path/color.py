@@ -8,11 +8,11 @@ contrast and colour in :mod:`.pil_photometric`. :func:`pil_hue` reproduces Pillo
 RGB conversions (``Convert.c``: float32 with double steps, C's ``round``) exactly, the hue byte
 shifted by ``uint8(hue_factor * 255)`` modulo 256.
 
-Deviation from the CPU transform: ``mmcv.adjust_hue`` computes the shift with
-``np.uint8(hue_factor * 255)``, which NumPy 2 refuses for a negative factor (``OverflowError``), so
-on the CPU ``ColorJitter(hue=h)`` fails for about half of its draws; NumPy 1 wrapped the value
+Negative factors: ``mmcv.adjust_hue`` computes the shift with ``np.uint8(hue_factor * 255)``,
+which NumPy 2 refuses for a negative factor (``OverflowError``); NumPy 1 wrapped the value
 (``trunc(f * 255) mod 256``, the rotation the code intends). :func:`pil_hue` wraps for every
-factor.
+factor, and so does the CPU transform once mmltr is imported (:mod:`mmltr.compat` fixes
+``mmcv.adjust_hue``).
 """
 import torch
 
