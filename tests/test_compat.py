@@ -1,4 +1,5 @@
-"""mmltr.compat: mmengine 0.10.7 checkpoints load on torch>=2.6 (weights_only default)."""
+"""mmltr.compat: mmengine 0.10.7 checkpoints load on torch>=2.6 (weights_only default); mmcv's
+hue jitter works on NumPy >= 2."""
 import functools
 import http.server
 import threading
@@ -108,3 +109,29 @@ def test_missing_checkpoint_names_the_path(tmp_path):
     missing = tmp_path / 'nope.pth'
     with pytest.raises(FileNotFoundError, match='nope.pth'):
         _load_checkpoint(str(missing))
+
+
+# -- hue jitter on NumPy >= 2 ------------------------------------------------------------------
+@pytest.mark.parametrize('factor', [-0.5, -0.1, -0.003, 0.0, 0.07, 0.5])
+def test_adjust_hue_matches_torchvision_for_any_sign(factor):
+    """mmcv's ``adjust_hue`` (what MMPretrain's ColorJitter calls) now accepts negative factors
+    and gives torchvision's result (the pillow backend; BGR in and out)."""
+    import mmcv
+    import torchvision.transforms.functional as TF
+    from PIL import Image
+    rgb = np.random.RandomState(0).randint(0, 256, (9, 11, 3), dtype=np.uint8)
+    expected = np.array(TF.adjust_hue(Image.fromarray(rgb), factor))
+    assert mmcv.adjust_hue is compat.adjust_hue
+    out = mmcv.adjust_hue(np.ascontiguousarray(rgb[..., ::-1]), factor, backend='pillow')
+    np.testing.assert_array_equal(out[..., ::-1], expected)
+    cv = mmcv.adjust_hue(rgb, factor, backend='cv2')  # the OpenCV path runs too
+    assert cv.shape == rgb.shape and cv.dtype == np.uint8
+
+
+def test_color_jitter_with_hue_runs():
+    from mmpretrain.datasets.transforms import ColorJitter
+    np.random.seed(0)
+    jitter = ColorJitter(hue=0.1)
+    img = np.random.randint(0, 256, (8, 8, 3), dtype=np.uint8)
+    for _ in range(20):  # about half of the draws are negative
+        assert jitter(dict(img=img.copy()))['img'].shape == (8, 8, 3)
