@@ -1,11 +1,11 @@
 """Compatibility fixes that mmltr applies on import.
 
-**Checkpoints.** ``torch.load`` defaults to ``weights_only=True`` since torch 2.6. mmengine 0.10.7
-(the newest release) loads its own checkpoints with a bare ``torch.load(filename,
-map_location=...)``, and every checkpoint mmengine writes holds a ``MessageHub`` (``HistoryBuffer``
-objects, numpy scalars) and often an ``mmengine.Config``: with torch >= 2.6 ``--resume`` and
-``load_from`` fail with an ``UnpicklingError``. The fix upstream
-(https://github.com/open-mmlab/mmengine/pull/1670) is not released.
+``torch.load`` defaults to ``weights_only=True`` since torch 2.6. mmengine 0.10.7 (the newest
+release) loads its own checkpoints with a bare ``torch.load(filename, map_location=...)``, and
+every checkpoint mmengine writes holds a ``MessageHub`` (``HistoryBuffer`` objects, numpy scalars)
+and often an ``mmengine.Config``: with torch >= 2.6 ``--resume`` and ``load_from`` fail with an
+``UnpicklingError``. The fix upstream (https://github.com/open-mmlab/mmengine/pull/1670) is not
+released.
 
 mmltr re-registers mmengine's loader for local paths (the ``''`` scheme, used by ``--resume``,
 ``load_from`` and ``auto_resume``) so that it calls ``torch.load(..., weights_only=False)``, which
@@ -14,11 +14,12 @@ is exactly what mmengine did on torch < 2.6, and its loader for ``http://`` / ``
 ``weights_only`` to the download helper's default). As with any pickle, only load checkpoints you
 trust. The overrides are idempotent.
 
-**Hue jitter.** mmcv 2.2.0's ``adjust_hue`` (MMPretrain's ``ColorJitter`` with ``hue > 0``, e.g.
-BCL's and SimCLR's views) shifts the hue channel by ``np.uint8(hue_factor * 255)``, which NumPy >= 2
-refuses for a negative factor (``OverflowError``: half of all draws). mmltr replaces
-``mmcv.adjust_hue`` by the same function with torchvision's cast,
-``np.array(hue_factor * 255).astype(np.uint8)`` (the shift wraps around, as NumPy 1 did).
+``mmcv.adjust_hue`` (mmcv 2.2, used by MMPretrain's ``ColorJitter``) shifts the hue channel by
+``np.uint8(hue_factor * 255)``: under NumPy >= 2 a negative factor raises ``OverflowError``
+(NumPy 1 wrapped it around, which is what the code intends: "uint8 addition takes care of rotation
+across boundaries"), so every ``ColorJitter(hue=h)`` failed on about half of its draws. mmltr
+replaces it with a version that shifts by ``trunc(hue_factor * 255) mod 256`` (NumPy 1's result,
+and the fast path's) and is otherwise mmcv's.
 """
 import inspect
 import os
@@ -27,13 +28,12 @@ import os.path as osp
 import cv2
 import mmcv
 import mmcv.image
-import mmcv.image.photometric
+import mmcv.image.photometric as mmcv_photometric
 import numpy as np
 import torch
 from mmengine.dist import get_dist_info
 from mmengine.runner import checkpoint as mmengine_checkpoint
 from mmengine.runner.checkpoint import CheckpointLoader
-from PIL import Image
 
 _PATCHED_ATTR = '_mmltr_weights_only_patch'
 
@@ -89,31 +89,33 @@ def patch_checkpoint_loader() -> None:
 patch_checkpoint_loader()
 
 
+_mmcv_adjust_hue = getattr(mmcv_photometric.adjust_hue, '__wrapped__',
+                           mmcv_photometric.adjust_hue)
+
+
 def adjust_hue(img: np.ndarray, hue_factor: float, backend=None) -> np.ndarray:
-    """``mmcv.adjust_hue`` (a BGR uint8 image; hue rotated by ``hue_factor`` of a turn, in
-    [-0.5, 0.5]) with the shift cast as torchvision casts it, so negative factors work."""
-    if not -0.5 <= hue_factor <= 0.5:
-        raise ValueError(f'hue_factor:{hue_factor} is not in [-0.5, 0.5].')
-    if not (isinstance(img, np.ndarray) and img.ndim in (2, 3)):
-        raise TypeError('img should be ndarray with dim=[2 or 3].')
-    shift = np.array(hue_factor * 255).astype(np.uint8)
-    if (backend or mmcv.image.io.imread_backend) == 'pillow':
-        assert img.dtype == np.uint8, 'Pillow backend only support uint8 type'
-        h, s, v = Image.fromarray(img[..., ::-1], mode='RGB').convert('HSV').split()
-        np_h = np.array(h, dtype=np.uint8)
-        with np.errstate(over='ignore'):
-            np_h += shift
-        rgb = Image.merge('HSV', (Image.fromarray(np_h, 'L'), s, v)).convert('RGB')
-        return np.array(rgb, dtype=img.dtype)[..., ::-1]
+    """``mmcv.adjust_hue``, with a negative ``hue_factor`` shifting the hue channel by
+    ``trunc(hue_factor * 255) mod 256`` (as under NumPy 1) instead of raising under NumPy 2."""
+    if not -0.5 <= hue_factor < 0:  # mmcv's own result, or its error
+        return _mmcv_adjust_hue(img, hue_factor, backend)
+    out = _mmcv_adjust_hue(img, 0.0, backend)  # mmcv's argument checks; the image unchanged
+    shift = np.uint8(int(hue_factor * 255) % 256)
+    if (backend or mmcv_photometric.imread_backend) == 'pillow':
+        from PIL import Image
+        h, s, v = Image.fromarray(np.ascontiguousarray(img[..., ::-1])).convert('HSV').split()
+        h = Image.fromarray(np.asarray(h, dtype=np.uint8) + shift, 'L')
+        return np.array(Image.merge('HSV', (h, s, v)).convert('RGB'), dtype=img.dtype)[..., ::-1]
     hsv = cv2.cvtColor(img.astype(np.uint8), cv2.COLOR_BGR2HSV_FULL)
-    with np.errstate(over='ignore'):
-        hsv[..., 0] += shift
-    return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR_FULL).astype(img.dtype)
+    hsv[..., 0] += shift
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR_FULL).astype(out.dtype)
+
+
+adjust_hue.__wrapped__ = _mmcv_adjust_hue
 
 
 def patch_adjust_hue() -> None:
-    """Use :func:`adjust_hue` wherever mmcv exports ``adjust_hue``."""
-    for module in (mmcv, mmcv.image, mmcv.image.photometric):
+    """Replace ``mmcv.adjust_hue`` (wherever mmcv exports it) by :func:`adjust_hue`."""
+    for module in (mmcv, mmcv.image, mmcv_photometric):
         module.adjust_hue = adjust_hue
 
 

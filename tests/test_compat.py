@@ -1,5 +1,4 @@
-"""mmltr.compat: mmengine 0.10.7 checkpoints load on torch>=2.6 (weights_only default); mmcv's
-hue jitter works on NumPy >= 2."""
+"""mmltr.compat: mmengine 0.10.7 checkpoints load on torch>=2.6 (weights_only default)."""
 import functools
 import http.server
 import threading
@@ -111,27 +110,28 @@ def test_missing_checkpoint_names_the_path(tmp_path):
         _load_checkpoint(str(missing))
 
 
-# -- hue jitter on NumPy >= 2 ------------------------------------------------------------------
-@pytest.mark.parametrize('factor', [-0.5, -0.1, -0.003, 0.0, 0.07, 0.5])
-def test_adjust_hue_matches_torchvision_for_any_sign(factor):
-    """mmcv's ``adjust_hue`` (what MMPretrain's ColorJitter calls) now accepts negative factors
-    and gives torchvision's result (the pillow backend; BGR in and out)."""
-    import mmcv
-    import torchvision.transforms.functional as TF
+def _hue_shift_reference(img, shift, backend):
+    """The hue byte of ``img`` (BGR uint8) rotated by ``shift`` (mod 256): PIL's or OpenCV's HSV."""
+    import cv2
     from PIL import Image
-    rgb = np.random.RandomState(0).randint(0, 256, (9, 11, 3), dtype=np.uint8)
-    expected = np.array(TF.adjust_hue(Image.fromarray(rgb), factor))
+    if backend == 'pillow':
+        h, s, v = Image.fromarray(img[..., ::-1].copy()).convert('HSV').split()
+        h = Image.fromarray(((np.asarray(h).astype(np.int64) + shift) % 256).astype(np.uint8))
+        return np.asarray(Image.merge('HSV', (h, s, v)).convert('RGB'))[..., ::-1]
+    hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV_FULL).astype(np.int64)
+    hsv[..., 0] = (hsv[..., 0] + shift) % 256
+    return cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2BGR_FULL)
+
+
+@pytest.mark.parametrize('backend', ['pillow', 'cv2'])
+def test_adjust_hue_wraps_negative_factors(backend):
+    import mmcv
+    img = np.random.default_rng(0).integers(0, 256, (16, 16, 3), dtype=np.uint8)
     assert mmcv.adjust_hue is compat.adjust_hue
-    out = mmcv.adjust_hue(np.ascontiguousarray(rgb[..., ::-1]), factor, backend='pillow')
-    np.testing.assert_array_equal(out[..., ::-1], expected)
-    cv = mmcv.adjust_hue(rgb, factor, backend='cv2')  # the OpenCV path runs too
-    assert cv.shape == rgb.shape and cv.dtype == np.uint8
-
-
-def test_color_jitter_with_hue_runs():
-    from mmpretrain.datasets.transforms import ColorJitter
-    np.random.seed(0)
-    jitter = ColorJitter(hue=0.1)
-    img = np.random.randint(0, 256, (8, 8, 3), dtype=np.uint8)
-    for _ in range(20):  # about half of the draws are negative
-        assert jitter(dict(img=img.copy()))['img'].shape == (8, 8, 3)
+    # -0.05 * 255 = -12.75 -> -12 -> 244 (mod 256), NumPy 1's uint8 cast
+    for factor, shift in ((-0.05, 244), (-0.5, 129), (-0.001, 0), (0.2, 51), (0.0, 0)):
+        out = mmcv.adjust_hue(img, factor, backend=backend)
+        assert out.dtype == np.uint8 and out.shape == img.shape
+        assert np.array_equal(out, _hue_shift_reference(img, shift, backend)), factor
+    with pytest.raises(ValueError, match='hue_factor'):  # mmcv's checks are kept
+        mmcv.adjust_hue(img, -0.6, backend=backend)
