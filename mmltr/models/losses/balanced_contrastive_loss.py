@@ -7,6 +7,7 @@ from typing import Optional
 
 import torch
 import torch.nn as nn
+from mmengine.dist import get_world_size
 from mmpretrain.registry import MODELS
 
 from ..utils.dist import all_gather_with_grad
@@ -138,13 +139,10 @@ class BalancedSupConLoss(nn.Module):
         ``prototypes`` (C, D) when :attr:`uses_prototypes`; all embeddings L2-normalised."""
         self._check(features, labels, prototypes)
         anchors = None
-        if self.gather_distributed:
-            gathered, offset = all_gather_with_grad(features)
-            if gathered is not features:
-                labels = all_gather_with_grad(labels)[0]
-                anchors = torch.arange(offset, offset + features.size(0),
-                                       device=features.device)
-                features = gathered
+        if self.gather_distributed and get_world_size() > 1:
+            (features, all_labels), offset = all_gather_with_grad(features, labels)
+            anchors = torch.arange(offset, offset + labels.numel(), device=labels.device)
+            labels = all_labels
         return self.loss_weight * balanced_contrastive_loss(
             features, labels, prototypes if self.class_complement else None, self.temperature,
             self.class_averaging, anchors, self.reduction)

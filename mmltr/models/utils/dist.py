@@ -1,5 +1,5 @@
 """Collectives for losses that compare samples across the ranks of a DDP run."""
-from typing import Tuple
+from typing import List, Tuple
 
 import torch
 import torch.distributed as dist
@@ -29,26 +29,34 @@ class _AllGatherSum(torch.autograd.Function):
         return grad[ctx.rank * ctx.rows:(ctx.rank + 1) * ctx.rows]
 
 
-def all_gather_with_grad(tensor: torch.Tensor) -> Tuple[torch.Tensor, int]:
-    """``(rows of every rank in rank order, offset of this rank's rows)``; gradients flow back.
+def all_gather_with_grad(*tensors: torch.Tensor) -> Tuple[List[torch.Tensor], int]:
+    """``([rows of every rank in rank order, per tensor], offset of this rank's rows)``.
 
-    Ranks may hold different numbers of rows (dim 0): the sizes are exchanged first (one small
-    ``all_gather`` and a host synchronisation), the tensors padded to the largest and trimmed
-    again. The gradient of this rank's rows is the sum of what every rank's loss gives them, so
-    DDP's averaging of parameter gradients then yields the gradient of the mean of the per-rank
-    losses. Without an initialised process group (or with one process) ``(tensor, 0)``.
+    Each tensor is gathered along dim 0 (all of them with the same number of rows on a rank), and
+    gradients flow back: the gradient of this rank's rows is the sum of what every rank's loss
+    gives them, so DDP's averaging of parameter gradients then yields the gradient of the mean of
+    the per-rank losses. Ranks may hold different numbers of rows: the sizes are exchanged first
+    (one small ``all_gather`` and a host synchronisation, shared by all tensors), the tensors
+    padded to the largest and trimmed again. Without an initialised process group (or with one
+    process) ``(list(tensors), 0)``.
     """
     rank, world = get_dist_info()
     if world == 1:
-        return tensor, 0
-    size = torch.tensor([tensor.size(0)], device=tensor.device)
+        return list(tensors), 0
+    rows = tensors[0].size(0)
+    if any(t.size(0) != rows for t in tensors):
+        raise ValueError(f'all_gather_with_grad: the tensors have different numbers of rows '
+                         f'{[t.size(0) for t in tensors]}.')
+    size = torch.tensor([rows], device=tensors[0].device)
     sizes = [torch.empty_like(size) for _ in range(world)]
     dist.all_gather(sizes, size)
     sizes = [int(s) for s in torch.cat(sizes).tolist()]
     longest = max(sizes)
-    if longest > tensor.size(0):
-        pad = tensor.new_zeros((longest - tensor.size(0), *tensor.shape[1:]))
-        tensor = torch.cat([tensor, pad])
-    gathered = _AllGatherSum.apply(tensor)
-    rows = torch.cat([gathered[r * longest:r * longest + n] for r, n in enumerate(sizes)])
-    return rows, sum(sizes[:rank])
+    out = []
+    for tensor in tensors:
+        if longest > rows:
+            tensor = torch.cat([tensor, tensor.new_zeros((longest - rows, *tensor.shape[1:]))])
+        gathered = _AllGatherSum.apply(tensor)
+        out.append(torch.cat([gathered[r * longest:r * longest + n]
+                              for r, n in enumerate(sizes)]))
+    return out, sum(sizes[:rank])
