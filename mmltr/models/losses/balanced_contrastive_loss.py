@@ -14,6 +14,15 @@ from ..utils.dist import all_gather_with_grad
 from .utils import check_numbers, check_reduction
 
 
+def _class_sizes(labels: torch.Tensor, num_classes: Optional[int]) -> torch.Tensor:
+    """For each entry of ``labels`` (K,), the number of entries with its label; with
+    ``num_classes`` known, without a host synchronisation on an accelerator."""
+    if num_classes is None:
+        return (labels[:, None] == labels[None, :]).sum(0)
+    counts = torch.zeros(num_classes, dtype=torch.long, device=labels.device)
+    return counts.index_add_(0, labels, torch.ones_like(labels))[labels]
+
+
 def balanced_contrastive_loss(features: torch.Tensor,
                               labels: torch.Tensor,
                               prototypes: Optional[torch.Tensor] = None,
@@ -58,9 +67,8 @@ def balanced_contrastive_loss(features: torch.Tensor,
     weighted = logits
     if class_averaging:
         # |A_c(i)|: the members of class c in anchor i's contrast set (its own class without i)
-        _, inverse, counts = torch.unique(labs, return_inverse=True, return_counts=True)
-        sizes = counts[inverse][None, :] - positive.long()
-        weighted = logits - sizes.float().log()
+        sizes = _class_sizes(labs, None if prototypes is None else prototypes.size(0))
+        weighted = logits - (sizes[None, :] - positive.long()).float().log()
     log_denominator = torch.logsumexp(weighted.masked_fill(~not_self, float('-inf')), dim=1)
     log_prob = logits - log_denominator[:, None]
     loss = -(log_prob * positive).sum(1) / positive.sum(1)
@@ -95,7 +103,8 @@ class BalancedSupConLoss(nn.Module):
     views) meet the global contrast set, and its loss is the mean over its own anchors. After DDP's
     averaging of parameter gradients, R processes with batch B each train exactly as one process
     with batch R*B (the logged loss is the mean of the per-rank values). The prototypes are
-    computed on every rank from the same weights and are not gathered.
+    computed on every rank from the same weights and are not gathered. The gather costs one host
+    synchronisation per step (the per-rank batch sizes); the loss itself has none.
 
     Args:
         temperature (float): the temperature T. Defaults to 0.1 (the DBM code's BCL loss; the
