@@ -1,6 +1,7 @@
 """Every config under configs/ loads (once per session), keeps the plugin conventions, names only
-registered components, builds every pipeline step, and builds its model (once per distinct model)
-with a head as wide as its classes."""
+registered components, builds every pipeline step, pairs a multi-view pipeline with the multi-view
+data preprocessor and classifier, and builds its model (once per distinct model) with a head as
+wide as its classes."""
 import glob
 import json
 import os.path as osp
@@ -77,6 +78,11 @@ def test_config_loads_and_builds(path, config_loader):
         key = json.dumps(cfg.model.to_dict(), sort_keys=True, default=str)
         if key not in _models:
             _models[key] = MODELS.build(cfg.model)
+    # multi-view training (BCL): the pipeline, the data preprocessor and the model go together
+    multi_view = 'MultiView' in set(_types(cfg.train_dataloader))
+    assert multi_view == (cfg.model.type == 'BCLClassifier')
+    assert multi_view == (cfg.get('data_preprocessor', {}).get('type')
+                          == 'MultiViewClsDataPreprocessor')
     head = cfg.model.head
     feats = (torch.randn(2, head.in_channels), )
     assert _models[key].head(feats).shape == (2, head.num_classes)

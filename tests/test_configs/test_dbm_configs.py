@@ -71,14 +71,14 @@ def test_cifar_recipe(path, config_loader):
             assert loss.drw_epoch == 160 and loss.beta == 0.9999
 
 
-def test_large_scale_recipes(config_loader):
-    cfg = config_loader('configs/dbm/resnet50_imagenet-lt.py')  # users type this name
+def test_large_scale_dbm_bs_recipes(config_loader):
+    cfg = config_loader('configs/dbm/dbm-bs_resnet50_4xb64_imagenet-lt.py')
     loss = head_loss_with_defaults(cfg)
     assert (cfg.model.head.type, loss.type, loss.scale, loss.K, loss.tau, loss.base) == (
         'CosineClsHead', 'DBMLoss', 30.0, 0.1, 1.0, 'bs')
     assert cfg.model.backbone.depth == 50 and cfg.model.head.num_classes == 1000
     opt = cfg.optim_wrapper.optimizer
-    assert (opt.lr, opt.weight_decay) == (0.1, 5e-4)
+    assert (opt.lr, opt.momentum, opt.weight_decay) == (0.1, 0.9, 5e-4)
     assert cfg.train_cfg.max_epochs == 90 and cfg.auto_scale_lr.base_batch_size == 256
     assert cfg.train_dataloader.batch_size * 4 == 256
     types = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
@@ -87,13 +87,15 @@ def test_large_scale_recipes(config_loader):
     (sched, ) = cfg.param_scheduler
     assert (sched.type, sched.begin, sched.end, sched.T_max) == ('CosineAnnealingLR', 4, 90, 86)
 
-    inat = config_loader('configs/dbm/resnet50_inat2018.py')
+    inat = config_loader('configs/dbm/dbm-bs_resnet50_4xb64_inat2018.py')
     opt = inat.optim_wrapper.optimizer
     assert (opt.lr, opt.weight_decay, inat.train_cfg.max_epochs) == (0.2, 1e-4, 100)
+    (sched, ) = inat.param_scheduler
+    assert (sched.begin, sched.end, sched.T_max) == (4, 100, 96)
     assert inat.model.head.num_classes == 8142 and inat.data_preprocessor.num_classes == 8142
     assert inat.data_preprocessor.mean == [118.83, 120.105, 96.9]
 
-    rx = config_loader('configs/dbm/resnext50-32x4d_imagenet-lt.py')
+    rx = config_loader('configs/dbm/dbm-bs_resnext50-32x4d_4xb64_imagenet-lt.py')
     assert (rx.model.backbone.type, rx.model.backbone.groups, rx.model.backbone.width_per_group) \
         == ('ResNeXt', 32, 4)
     assert rx.model.head == cfg.model.head and rx.optim_wrapper == cfg.optim_wrapper

@@ -50,7 +50,7 @@ CONFIGS = {
         'train_cfg = dict(max_epochs=100)\n',
     # a file name users type: the method is the header's first word; batch from auto_scale_lr
     'configs/dbm/resnet50_imagenet-lt.py':
-        '# DBM-BS, ResNet-50 from scratch, ImageNet-LT.\n'
+        '# DBM-BCL, ResNet-50 from scratch, ImageNet-LT.\n'
         "model = dict(type='ImageClassifier', backbone=dict(type='ResNet', depth=50))\n"
         "train_dataloader = dict(batch_size=64, dataset=dict(type='ImageNetLT'))\n"
         'train_cfg = dict(max_epochs=90)\nauto_scale_lr = dict(base_batch_size=256)\n'
@@ -174,7 +174,7 @@ def test_folder_readme_configs_table_measured_numbers_and_paper_column(repo):
                         '100', '100 ep, 5-ep warm-up + cosine', '1 x 64']
     assert jpeg[6].startswith('78.48 ') and jpeg[7] == '80.12 (`dbm-jpeg`)'
     r50 = configs[link('resnet50_imagenet-lt')]
-    assert r50[:6] == ['DBM-BS', 'ResNet-50', 'ImageNet-LT', '—', '90 ep, cosine',
+    assert r50[:6] == ['DBM-BCL', 'ResNet-50', 'ImageNet-LT', '—', '90 ep, cosine',
                        '256 (64 per GPU)']
     assert list(configs)[-1].startswith('[ce_resnet32_1xb64_cifar10-jpeg')  # subfolders last
 

@@ -39,11 +39,14 @@ FOCAL = paper('Lin et al.', 'Focal Loss for Dense Object Detection', 'ICCV 2017'
               'https://arxiv.org/abs/1708.02002')
 SEESAW = paper('Wang et al.', 'Seesaw Loss for Long-Tailed Instance Segmentation', 'CVPR 2021',
                'https://arxiv.org/abs/2008.10032')
+BCL = paper('Zhu et al.', 'Balanced Contrastive Learning for Long-Tailed Visual Recognition',
+            'CVPR 2022', 'https://arxiv.org/abs/2207.09052')
 
 # file-name method -> (title, paper of the method when it is not the folder's own)
 METHODS = {
     'ce': ('CE', None), 'bs': ('BS', BS), 'ldam-drw': ('LDAM-DRW', LDAM),
     'dbm-ce': ('DBM-CE', None), 'dbm-drw': ('DBM-DRW', None), 'dbm-bs': ('DBM-BS', None),
+    'bcl': ('BCL', BCL), 'dbm-bcl': ('DBM-BCL', None),
     'ghm-cwap': ('GHM-CWAP', None), 'seesaw': ('Seesaw', SEESAW),
     'difficulty-net': ('Difficulty-Net', None),
     'difficulty-net-driver-only': ('Difficulty-Net (driver-only update)', None),
@@ -52,11 +55,24 @@ METHODS = {
 
 FOLDERS = {
     'dbm': dict(
-        collection='DBM', paper=DBM, others=(BS, LDAM),
+        collection='DBM', paper=DBM, others=(BS, LDAM, BCL),
         intro='DBM-CE, DBM-DRW and DBM-BS (`DBMLoss` on `CosineClsHead`) with the baselines of '
         'the DBM paper (cross-entropy, Balanced Softmax, LDAM-DRW) on CIFAR-10/100-LT with the '
-        "paper's CIFAR recipe; DBM-BS with the large-scale recipe on ImageNet-LT and iNaturalist "
-        '2018; and, in `jpeg/`, the shortened GPU reproduction on the JPEG copy of CIFAR-10.'),
+        "paper's CIFAR recipe; DBM-BCL (BCL whose classification branch is DBM-BS: `BCLHead` "
+        'with `DBMLoss`; its BCL baseline is in `configs/bcl/`) on CIFAR-10/100-LT and, as in '
+        'the paper, on ImageNet-LT (`resnet50_imagenet-lt.py`, `resnext50-32x4d_imagenet-lt.py`) '
+        'and iNaturalist 2018 (`resnet50_inat2018.py`); DBM-BS with the large-scale recipe on '
+        'ImageNet-LT and iNaturalist 2018; and, in `jpeg/`, the shortened GPU reproduction on the '
+        'JPEG copy of CIFAR-10.'),
+    'bcl': dict(
+        collection='BCL', paper=BCL, others=(),
+        intro='BCL (`BCLClassifier`, `BCLHead`, `BalancedSupConLoss`): 3 views of each image '
+        '(`MultiView` + `MultiViewClsDataPreprocessor`), the logit-adjusted cross-entropy on a '
+        'cosine classifier for the first and the balanced supervised contrastive loss '
+        '(class-averaging, class-complement) for the other two. CIFAR-10/100-LT and iNaturalist '
+        "2018 with the DBM code's BCL (the DBM paper's re-runs), ImageNet-LT with the released "
+        "BCL code's recipe. DBM-BCL, the same with DBM margins in the classification branch, is "
+        'in `configs/dbm/`.'),
     'ghm_cwap': dict(
         collection='GHM-CWAP', paper=GHM_CWAP, others=(SEESAW,),
         intro='GHM-CWAP (`GHMCWAPLoss`) with the softmax cross-entropy and Seesaw baselines on '

@@ -5,7 +5,7 @@
 No number in these pages is typed by hand. From ``docs/results/results.json`` (written by
 ``tools/reproduce.py``: ``{"suites": {NAME: {..., "rows": [...]}}}``) and the configs, it writes
 
-* ``configs/<folder>/README.md`` for each method folder (dbm, ghm_cwap, difficulty_net,
+* ``configs/<folder>/README.md`` for each method folder (dbm, bcl, ghm_cwap, difficulty_net,
   baselines): the paper, a table of the folder's configs (method, backbone, dataset, imbalance
   factor, schedule and batch read from the config with ``mmengine.Config``; the paper's top-1), the
   measured results of every results row whose config is in the folder, and how to run them;

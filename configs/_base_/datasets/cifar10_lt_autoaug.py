@@ -15,14 +15,5 @@ data_preprocessor = dict(
     to_rgb=False,  # CIFAR pickles are decoded to RGB arrays
 )
 
-train_pipeline = [
-    dict(type='RandomCrop', crop_size=32, padding=4),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(
-        type='AutoAugment',
-        policies={{_base_.autoaug_cifar10_policies}},
-        hparams=dict(pad_val=(128, 128, 128))),
-    dict(type='DeVriesCutout', length=16, n_holes=1, pad_val=0),
-    dict(type='PackInputs'),
-]
+train_pipeline = {{_base_.cifar_autoaug_train_pipeline}}
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

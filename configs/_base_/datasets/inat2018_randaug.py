@@ -6,21 +6,6 @@
 # statistics. The RandAugment fill is the ImageNet mean, as in the DBM code.
 _base_ = ['./inat2018.py', './pipelines/randaugment_timm_rand.py']
 
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=224),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='ColorJitter', brightness=0.4, contrast=0.4, saturation=0.4, hue=0.0),
-    dict(
-        type='RandAugment',
-        policies={{_base_.randaug_timm_rand_policies}},
-        num_policies=2,
-        total_level=10,
-        magnitude_level=10,
-        magnitude_std=0.5,
-        # timm's img_mean = round(255 * ImageNet RGB mean), in the BGR order of LoadImageFromFile
-        hparams=dict(pad_val=[104, 116, 124], interpolation='bicubic')),
-    dict(type='PackInputs'),
-]
+train_pipeline = {{_base_.randaug_train_pipeline}}
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 

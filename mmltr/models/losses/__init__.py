@@ -1,4 +1,5 @@
 # Each module registers its classes into mmpretrain.registry.MODELS on import.
+from .balanced_contrastive_loss import BalancedSupConLoss, balanced_contrastive_loss
 from .balanced_softmax_loss import BalancedSoftmaxLoss, balanced_softmax_loss
 from .class_balanced_loss import (
                                   ClassBalancedLoss,
@@ -25,9 +26,10 @@ from .utils import (
 )
 
 __all__ = [
-    'BalancedSoftmaxLoss', 'ClassBalancedLoss', 'CountAwareLoss', 'DBMLoss', 'GHMCWAPLoss',
-    'LabelAwareSmoothingLoss', 'LDAMLoss', 'SoftmaxFocalLoss', 'balanced_softmax_loss',
-    'check_hard_labels', 'class_balanced_loss', 'class_balanced_weights', 'dbm_logits', 'dbm_loss',
-    'drw_active', 'label_aware_epsilons', 'label_aware_smoothing_loss', 'ldam_logits', 'ldam_loss',
+    'BalancedSoftmaxLoss', 'BalancedSupConLoss', 'ClassBalancedLoss', 'CountAwareLoss', 'DBMLoss',
+    'GHMCWAPLoss', 'LabelAwareSmoothingLoss', 'LDAMLoss', 'SoftmaxFocalLoss',
+    'balanced_contrastive_loss', 'balanced_softmax_loss', 'check_hard_labels',
+    'class_balanced_loss', 'class_balanced_weights', 'dbm_logits', 'dbm_loss', 'drw_active',
+    'label_aware_epsilons', 'label_aware_smoothing_loss', 'ldam_logits', 'ldam_loss',
     'log_class_prior', 'rarity_margins', 'reduce_class_weighted', 'softmax_focal_loss'
 ]

@@ -65,3 +65,17 @@ autoaug_cifar10_policies = [
     [dict(type='Translate', magnitude=150 / 331, direction='vertical', prob=0.7),
      dict(type='AutoContrast', prob=0.9)],
 ]
+
+# The DBM paper's CIFAR training view (the CUDA-LTR / BCL recipe), shared by the *_lt_autoaug.py
+# bases and BCL's classification view: RandomCrop 32 pad 4 + horizontal flip + this AutoAugment
+# (fill 128) + Cutout (one 16 px hole: DeVriesCutout, see ../cifar10_lt_autoaug.py).
+cifar_autoaug_view = [
+    dict(type='RandomCrop', crop_size=32, padding=4),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(
+        type='AutoAugment',
+        policies=autoaug_cifar10_policies,
+        hparams=dict(pad_val=(128, 128, 128))),
+    dict(type='DeVriesCutout', length=16, n_holes=1, pad_val=0),
+]
+cifar_autoaug_train_pipeline = [*cifar_autoaug_view, dict(type='PackInputs')]

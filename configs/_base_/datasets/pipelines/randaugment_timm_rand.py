@@ -26,3 +26,23 @@ randaug_timm_rand_policies = [
     dict(type='Translate', magnitude_range=(0, 0.45), direction='horizontal'),
     dict(type='Translate', magnitude_range=(0, 0.45), direction='vertical'),
 ]
+
+# The DBM large-scale training view (BCL's classification view, `large_scale/main.py`), shared by
+# the ImageNet-LT / iNat *_randaug.py bases and BCL's classification view: RandomResizedCrop 224 +
+# horizontal flip + ColorJitter(0.4, 0.4, 0.4, 0) (always) + this RandAugment with n=2, m=10,
+# mstd=0.5, fill = the ImageNet mean (also on iNat, as in the DBM code).
+randaug_view = [
+    dict(type='RandomResizedCrop', scale=224),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='ColorJitter', brightness=0.4, contrast=0.4, saturation=0.4, hue=0.0),
+    dict(
+        type='RandAugment',
+        policies=randaug_timm_rand_policies,
+        num_policies=2,
+        total_level=10,
+        magnitude_level=10,
+        magnitude_std=0.5,
+        # timm's img_mean = round(255 * ImageNet RGB mean), in the BGR order of LoadImageFromFile
+        hparams=dict(pad_val=[104, 116, 124], interpolation='bicubic')),
+]
+randaug_train_pipeline = [dict(type='LoadImageFromFile'), *randaug_view, dict(type='PackInputs')]
