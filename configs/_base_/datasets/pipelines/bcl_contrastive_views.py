@@ -1,7 +1,8 @@
 # BCL's training views: one classification view and two contrastive views of each image, made by
 # MMPretrain's MultiView (num_views=[1, 2]; view 0 first) before PackInputs, in
 #   bcl_cifar_train_pipeline: view 0 = autoaugment_cifar10_policy.py's cifar_autoaug_view (the DBM
-#     code's BCL on CIFAR-LT), views 1-2 = bcl_cifar_view;
+#     code's BCL on CIFAR-LT), views 1-2 = bcl_cifar_view; bcl_cifar_jpeg_train_pipeline: the same
+#     on the JPEG copy of CIFAR-10 (decoded to BGR: bcl_cifar_jpeg_view's grayscale weights);
 #   bcl_imagenet_train_pipeline: view 0 = randaugment_timm_rand.py's randaug_view (the released
 #     BCL code's "sim-sim" setting on ImageNet-LT / iNat, also the DBM code's), views 1-2 =
 #     bcl_imagenet_view.
@@ -25,22 +26,28 @@ bcl_flip_and_jitter = [
     dict(type='RandomApply', prob=0.8, transforms=[
         dict(type='ColorJitter', brightness=0.4, contrast=0.4, saturation=0.4, hue=0.1)]),
 ]
-bcl_cifar_view = [
-    dict(type='RandomResizedCrop', scale=32, crop_ratio_range=(0.2, 1.0), backend='pillow'),
-    *bcl_flip_and_jitter,
-    dict(type='RandomGrayscale', prob=0.2, keep_channels=True, channel_weights=(0.299, 0.587,
-                                                                                0.114)),
-    dict(type='GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf', prob=0.5),
-]
+bcl_gray_rgb = dict(type='RandomGrayscale', prob=0.2, keep_channels=True,
+                    channel_weights=(0.299, 0.587, 0.114))
+bcl_gray_bgr = dict(bcl_gray_rgb, channel_weights=(0.114, 0.587, 0.299))
+bcl_cifar_crop = dict(type='RandomResizedCrop', scale=32, crop_ratio_range=(0.2, 1.0),
+                      backend='pillow')
+bcl_blur = dict(type='GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf', prob=0.5)
+bcl_cifar_view = [bcl_cifar_crop, *bcl_flip_and_jitter, bcl_gray_rgb, bcl_blur]
+bcl_cifar_jpeg_view = [bcl_cifar_crop, *bcl_flip_and_jitter, bcl_gray_bgr, bcl_blur]  # BGR files
 bcl_imagenet_view = [
     dict(type='RandomResizedCrop', scale=224, backend='pillow'),
     *bcl_flip_and_jitter,
-    dict(type='RandomGrayscale', prob=0.2, keep_channels=True, channel_weights=(0.114, 0.587,
-                                                                                0.299)),
+    bcl_gray_bgr,
 ]
 bcl_cifar_train_pipeline = [
     dict(type='MultiView', num_views=[1, 2],
          transforms=[{{_base_.cifar_autoaug_view}}, bcl_cifar_view]),
+    dict(type='PackInputs'),
+]
+bcl_cifar_jpeg_train_pipeline = [  # the JPEG copy of CIFAR-10 (cifar10_lt_jpeg_bcl.py)
+    dict(type='LoadImageFromFile'),
+    dict(type='MultiView', num_views=[1, 2],
+         transforms=[{{_base_.cifar_autoaug_view}}, bcl_cifar_jpeg_view]),
     dict(type='PackInputs'),
 ]
 bcl_imagenet_train_pipeline = [
