@@ -153,10 +153,13 @@ def _shrink_crops(node, size):
             _shrink_crops(value, size)
 
 
-def _run(cfg, work_dir, monkeypatch):
-    """One training epoch (with validation) of ``cfg`` on the standard path; the runner."""
+def _run(cfg, work_dir, monkeypatch, fast=False):
+    """One training epoch (with validation) of ``cfg`` on the standard path (``fast``: on the
+    fast path, the three views batched on the device); the runner."""
     from mmengine.config import Config
     from mmengine.runner import Runner
+
+    from mmltr.engine.fast_path.runner import FastPathRunner
     # the runner logs, dumps and checkpoints the config text, formatted with yapf: seconds per
     # call for these configs on a small CPU, and not what is tested here
     monkeypatch.setattr(Config, 'pretty_text', property(lambda self: '# not formatted\n'))
@@ -169,8 +172,10 @@ def _run(cfg, work_dir, monkeypatch):
     cfg.default_hooks.checkpoint = None
     cfg.env_cfg.dist_cfg.backend = 'gloo'
     cfg.work_dir = str(work_dir)
+    if fast:
+        cfg.fast_path = dict(enable=True)
     with DefaultScope.overwrite_default_scope('mmpretrain'):
-        runner = Runner.from_cfg(cfg)
+        runner = (FastPathRunner if fast else Runner).from_cfg(cfg)
         runner.train()
     return runner
 
@@ -180,14 +185,16 @@ def _losses(runner):
     return [runner.message_hub.get_scalar(f'train/{k}').data[0] for k in ('loss_cls', 'loss_scl')]
 
 
-def test_dbm_bcl_cifar_trains_on_cpu(tmp_path, fake_cifar, config_loader, monkeypatch):
+@pytest.mark.parametrize('fast', [False, True], ids=['standard', 'fast-path'])
+def test_dbm_bcl_cifar_trains_on_cpu(tmp_path, fake_cifar, config_loader, monkeypatch, fast):
     fake_cifar(str(tmp_path / 'data'), 10, per_class=20, test_per_class=2)
     cfg = config_loader('configs/dbm/dbm-bcl_resnet32_1xb256_cifar10-lt-if100.py')
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[key].dataset.data_root = str(tmp_path / 'data')
     cfg.train_dataloader.batch_size = 16
     cfg.model.backbone.depth = 8
-    runner = _run(cfg, tmp_path / 'wd', monkeypatch)
+    runner = _run(cfg, tmp_path / 'wd', monkeypatch, fast)
+    assert (type(runner.train_loop).__name__ == 'GPUEpochBasedTrainLoop') == fast
     loss_cls, loss_scl = _losses(runner)
     assert len(loss_cls) == len(loss_scl) == 3  # 45 images (20 ... 0 per class, IF 100) / 16
     assert np.isfinite(loss_cls).all() and np.isfinite(loss_scl).all()
