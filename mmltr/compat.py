@@ -20,7 +20,14 @@ trust. The overrides are idempotent.
 across boundaries"), so every ``ColorJitter(hue=h)`` failed on about half of its draws. mmltr
 replaces it with a version that shifts by ``trunc(hue_factor * 255) mod 256`` (NumPy 1's result,
 and the fast path's) and is otherwise mmcv's.
+
+``Config.pretty_text`` formats the whole config with yapf, and a Runner asks for it several times
+per run (the log, the dumped config, every checkpoint's meta): seconds each for configs with long
+augmentation policies, often more than a short run trains. mmltr memoises the formatting step
+(``FormatCode`` on the same text and style gives the same result), so each distinct config text
+is formatted once per process; the text is unchanged.
 """
+import functools
 import inspect
 import os
 import os.path as osp
@@ -31,6 +38,7 @@ import mmcv.image
 import mmcv.image.photometric as mmcv_photometric
 import numpy as np
 import torch
+from mmengine.config import config as mmengine_config
 from mmengine.dist import get_dist_info
 from mmengine.runner import checkpoint as mmengine_checkpoint
 from mmengine.runner.checkpoint import CheckpointLoader
@@ -120,3 +128,23 @@ def patch_adjust_hue() -> None:
 
 
 patch_adjust_hue()
+
+
+_yapf_format_code = getattr(mmengine_config.FormatCode, '__wrapped__', mmengine_config.FormatCode)
+
+
+@functools.lru_cache(maxsize=16)
+def _format_code_cached(text: str, style: tuple):
+    return _yapf_format_code(text, style_config=dict(style))
+
+
+def format_code(text, style_config=None, **kwargs):
+    """yapf's ``FormatCode``, memoised for a dict ``style_config`` and no other arguments (what
+    ``Config.pretty_text`` passes); its result is an immutable ``(text, changed)`` pair."""
+    if kwargs or not isinstance(style_config, dict):
+        return _yapf_format_code(text, style_config=style_config, **kwargs)
+    return _format_code_cached(text, tuple(sorted(style_config.items())))
+
+
+format_code.__wrapped__ = _yapf_format_code
+mmengine_config.FormatCode = format_code

@@ -135,3 +135,27 @@ def test_adjust_hue_wraps_negative_factors(backend):
         assert np.array_equal(out, _hue_shift_reference(img, shift, backend)), factor
     with pytest.raises(ValueError, match='hue_factor'):  # mmcv's checks are kept
         mmcv.adjust_hue(img, -0.6, backend=backend)
+
+
+def test_config_text_is_formatted_once_and_unchanged(monkeypatch):
+    from mmengine.config import Config
+    from mmengine.config import config as mmengine_config
+    from yapf.yapflib.yapf_api import FormatCode
+    calls = []
+
+    def counting(text, style_config=None):
+        calls.append(text)
+        return FormatCode(text, style_config=style_config)
+
+    monkeypatch.setattr(compat, '_yapf_format_code', counting)
+    compat._format_code_cached.cache_clear()
+    cfg = Config(dict(model=dict(type='ImageClassifier', neck=None, policies=[[1, 2]] * 30),
+                      lr=0.1))
+    texts = [cfg.pretty_text for _ in range(4)]
+    assert len(calls) == 1 and len(set(texts)) == 1
+    monkeypatch.setattr(mmengine_config, 'FormatCode', FormatCode)  # mmengine's own
+    assert cfg.pretty_text == texts[0]
+    cfg.lr = 0.2  # another text: formatted again
+    monkeypatch.setattr(mmengine_config, 'FormatCode', compat.format_code)
+    assert "lr = 0.2" in cfg.pretty_text and len(calls) == 2
+    compat._format_code_cached.cache_clear()
