@@ -104,18 +104,20 @@ _mmcv_adjust_hue = getattr(mmcv_photometric.adjust_hue, '__wrapped__',
 def adjust_hue(img: np.ndarray, hue_factor: float, backend=None) -> np.ndarray:
     """``mmcv.adjust_hue``, with a negative ``hue_factor`` shifting the hue channel by
     ``trunc(hue_factor * 255) mod 256`` (as under NumPy 1) instead of raising under NumPy 2."""
-    if not -0.5 <= hue_factor < 0:  # mmcv's own result, or its error
-        return _mmcv_adjust_hue(img, hue_factor, backend)
-    out = _mmcv_adjust_hue(img, 0.0, backend)  # mmcv's argument checks; the image unchanged
+    backend = backend or mmcv_photometric.imread_backend
+    if (not -0.5 <= hue_factor < 0 or backend not in ('cv2', 'pillow')
+            or not isinstance(img, np.ndarray) or img.ndim != 3
+            or (backend == 'pillow' and img.dtype != np.uint8)):
+        return _mmcv_adjust_hue(img, hue_factor, backend)  # mmcv's own result, or its error
     shift = np.uint8(int(hue_factor * 255) % 256)
-    if (backend or mmcv_photometric.imread_backend) == 'pillow':
+    if backend == 'pillow':
         from PIL import Image
         h, s, v = Image.fromarray(np.ascontiguousarray(img[..., ::-1])).convert('HSV').split()
         h = Image.fromarray(np.asarray(h, dtype=np.uint8) + shift, 'L')
         return np.array(Image.merge('HSV', (h, s, v)).convert('RGB'), dtype=img.dtype)[..., ::-1]
     hsv = cv2.cvtColor(img.astype(np.uint8), cv2.COLOR_BGR2HSV_FULL)
     hsv[..., 0] += shift
-    return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR_FULL).astype(out.dtype)
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR_FULL).astype(img.dtype)
 
 
 adjust_hue.__wrapped__ = _mmcv_adjust_hue
