@@ -35,7 +35,10 @@ evaluation, peak GPU memory, seeds, epochs, commit, and the paper's number.
 
 ``--smoke`` writes a tiny JPEG CIFAR-10 tree (130 training and 10 test images per class), runs
 every selected row for one epoch on CPU in a folder whose ``data/cifar10-jpeg`` is that tree, and
-fails if any row fails: a suite never breaks unnoticed.
+fails if any row fails: a suite never breaks unnoticed. Its runs are processes forked from one
+that has imported the stack once (:func:`mmltr.utils.script_runner.run_script`, about 8 s less
+per run); other runs start their own interpreter. ``--dry-run`` prints every run's command (at
+``--epochs``; a stage-2 row with the checkpoint path it would load) and runs nothing.
 """
 import argparse
 import glob
@@ -43,6 +46,7 @@ import json
 import math
 import os
 import os.path as osp
+import shlex
 import statistics
 import subprocess
 import sys
@@ -52,6 +56,7 @@ from concurrent.futures import ThreadPoolExecutor
 import yaml
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, ROOT)  # run from a checkout (--smoke imports mmltr)
 SUITE_DIR = osp.join(ROOT, 'configs', 'reproduce')
 TRAIN_SPEED = osp.join(ROOT, 'tools', 'benchmark', 'train_speed.py')
 METRICS = ('top1', 'many', 'medium', 'few')
@@ -253,21 +258,28 @@ def row_dir(args, suite: dict, name: str, seed: int) -> str:
     return osp.join(args.out, suite['suite'], name, f'seed{seed}')
 
 
+def plan_run(row: dict, suite: dict, args, seed: int, out_dir: str, load_from: str = None):
+    """The command of ``row`` for ``seed`` (a stage-2 row starting from ``load_from``) and the
+    epochs it trains; creates ``out_dir`` (a ``data_from`` or stage-2 row's config goes there)."""
+    os.makedirs(out_dir, exist_ok=True)
+    config = schedule = None
+    if row.get('after') or row.get('data_from'):
+        config, schedule = row_config(row, out_dir)
+        if not row.get('after'):
+            schedule = None  # the suite's config_epochs
+    return row_command(row, suite, args, seed, out_dir, config, schedule, load_from)
+
+
 def run_one(row: dict, suite: dict, args, seed: int, stage1: dict = None) -> dict:
     """Run one row for one seed (a stage-2 row after its stage-1 run ``stage1``)."""
     out_dir = row_dir(args, suite, row['name'], seed)
-    os.makedirs(out_dir, exist_ok=True)
-    config = schedule = load_from = None
+    load_from = None
     if row.get('after'):
         load_from = final_checkpoint(row_dir(args, suite, row['after'], seed))
         if stage1 is None or stage1['status'] != 'ok' or load_from is None:
             return dict(seed=seed, epochs=None, rc=None, wall_s=0.0, status='skipped',
                         error=f'stage 1 ({row["after"]}) did not finish with a checkpoint')
-    if row.get('after') or row.get('data_from'):
-        config, schedule = row_config(row, out_dir)
-        if not row.get('after'):
-            schedule = None  # the suite's config_epochs
-    cmd, epochs = row_command(row, suite, args, seed, out_dir, config, schedule, load_from)
+    cmd, epochs = plan_run(row, suite, args, seed, out_dir, load_from)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         p for p in (ROOT, os.environ.get('PYTHONPATH')) if p))
     if args.threads:
@@ -277,7 +289,12 @@ def run_one(row: dict, suite: dict, args, seed: int, stage1: dict = None) -> dic
     with open(log, 'w') as f:
         f.write(' '.join(cmd) + '\n')
         f.flush()
-        rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=args.cwd, env=env)
+        if args.smoke:
+            # CPU only: a process forked from one that has imported the stack (8 s less per run)
+            from mmltr.utils.script_runner import run_script
+            rc = run_script(cmd[1], cmd[2:], cwd=args.cwd, env=env, log=log)[0]
+        else:
+            rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=args.cwd, env=env)
     rec = dict(seed=seed, epochs=epochs, rc=rc, wall_s=time.perf_counter() - t,
                log=osp.relpath(log, args.out))
     if rc != 0:
@@ -438,6 +455,9 @@ def parse_args(argv=None):
                    help='processes at once (default: every run; --smoke: 2)')
     p.add_argument('--threads', type=int, default=None, help='OMP_NUM_THREADS per process')
     p.add_argument('--smoke', action='store_true', help='1 epoch of every row on tiny data')
+    p.add_argument('--dry-run', action='store_true',
+                   help='print every run\'s command (schedules scaled, stage-2 rows with the '
+                   'checkpoint they would load) and run nothing')
     p.add_argument('--plan', action='store_true',
                    help='run nothing: with --update, add the suites not in FILE as "not run" '
                    '(their rows and paper numbers), so the docs list them')
@@ -458,6 +478,22 @@ def parse_args(argv=None):
     return args
 
 
+def dry_run(jobs, args) -> list:
+    """Print each job's command (``--dry-run``); returns ``[(suite, row, seed, cmd, epochs)]``."""
+    planned_runs = []
+    for suite, row, seed in jobs:
+        load_from = None
+        if row.get('after'):
+            stage1 = row_dir(args, suite, row['after'], seed)
+            load_from = final_checkpoint(stage1) or osp.join(stage1, '<final checkpoint>')
+        cmd, epochs = plan_run(row, suite, args, seed, row_dir(args, suite, row['name'], seed),
+                               load_from)
+        print(f'{suite["suite"]}/{row["name"]} seed {seed}'
+              f'{f" ({epochs} epochs)" if epochs else ""}: {shlex.join(cmd)}', flush=True)
+        planned_runs.append((suite['suite'], row['name'], seed, cmd, epochs))
+    return planned_runs
+
+
 def main(argv=None):
     args = parse_args(argv)
     suites = load_suites()
@@ -472,10 +508,12 @@ def main(argv=None):
         return results
     args.out = osp.abspath(args.out)
     args.cwd = ROOT
+    jobs = [(suite, row, seed) for suite in chosen for row in suite['rows'] for seed in args.seeds]
+    if args.dry_run:
+        return dry_run(jobs, args)
     if args.smoke:
         args.cwd = write_smoke_data(osp.join(args.out, 'smoke_root'))
         args.threads = args.threads or 1
-    jobs = [(suite, row, seed) for suite in chosen for row in suite['rows'] for seed in args.seeds]
     parallel = args.parallel or (2 if args.smoke else len(jobs))
     print(f'reproduce: {len(jobs)} runs of {len(chosen)} suites, {parallel} at a time -> '
           f'{args.out}', flush=True)

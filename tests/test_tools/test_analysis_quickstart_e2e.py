@@ -2,12 +2,11 @@
 Fashion-MNIST-LT) trained for one epoch on a real Fashion-MNIST subset, and each PNG it writes
 is a real figure (size, non-blank content) with its JSON beside it."""
 import json
-import os
 import os.path as osp
-import subprocess
 import sys
 
 import pytest
+from _tools import run_tool
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 QUICKSTART = osp.join(ROOT, 'configs', 'quickstart',
@@ -39,11 +38,9 @@ def quickstart_checkpoint(fashion_mnist_subset, tmp_path_factory):
 
 
 def _run(tool, *args):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        p for p in (ROOT, os.environ.get('PYTHONPATH')) if p), OMP_NUM_THREADS='1')
-    proc = subprocess.run([sys.executable, osp.join(ROOT, 'tools', 'analysis', tool), *args],
-                          capture_output=True, text=True, env=env, timeout=900)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    rc, out = run_tool([sys.executable, osp.join(ROOT, 'tools', 'analysis', tool), *args],
+                       env=dict(OMP_NUM_THREADS='1'))
+    assert rc == 0, out[-5000:]
 
 
 def _check_figure(prefix):

@@ -1,24 +1,22 @@
-"""tools/benchmark/*: each script runs end to end on the CPU with tiny sizes (subprocesses, with a
+"""tools/benchmark/*: each script runs end to end on the CPU with tiny sizes (own processes, with a
 temporary working directory)."""
 import json
-import os
 import os.path as osp
-import subprocess
 import sys
 
 import pytest
+from _tools import run_tool
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOLS = osp.join(ROOT, 'tools', 'benchmark')
 
 
 def _run(script, *args, cwd, timeout=300):
-    env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1', CUDA_VISIBLE_DEVICES='',
-               PYTHONWARNINGS='ignore')
-    proc = subprocess.run([sys.executable, osp.join(TOOLS, script), *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout)
-    assert proc.returncode == 0, f'{script} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}'
-    return proc.stdout
+    rc, out = run_tool([sys.executable, osp.join(TOOLS, script), *args], cwd, dict(
+        OMP_NUM_THREADS='1', MKL_NUM_THREADS='1', CUDA_VISIBLE_DEVICES='',
+        PYTHONWARNINGS='ignore'), timeout)
+    assert rc == 0, f'{script} failed:\n{out[-6000:]}'
+    return out
 
 
 def test_train_speed_standard_and_fast(tmp_path, fake_cifar, tiny_cifar_config):

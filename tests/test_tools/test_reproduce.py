@@ -143,6 +143,27 @@ def test_stage2_row_command_data_and_schedule(tmp_path):
     assert reproduce.final_checkpoint(str(work.parent)) == str(work / 'epoch_3.pth')
 
 
+def test_dry_run_prints_every_command_and_runs_nothing(tmp_path, capsys):
+    out = tmp_path / 'out'
+    runs = reproduce.main(['dbm-cifar10-jpeg-if100', '--epochs', '20', '--seeds', '0,1',
+                           '--dry-run', '--out', str(out)])
+    suite = reproduce.load_suites()['dbm-cifar10-jpeg-if100']
+    assert [(r[1], r[2]) for r in runs] == [(row['name'], s) for row in suite['rows']
+                                            for s in (0, 1)]
+    printed = capsys.readouterr().out
+    for _, name, seed, cmd, epochs in runs:
+        assert f'dbm-cifar10-jpeg-if100/{name} seed {seed} ({epochs} epochs): ' in printed
+        assert cmd[cmd.index('--epochs') + 1] == str(epochs)
+        row = next(r for r in suite['rows'] if r['name'] == name)
+        if row.get('after'):  # the stage-1 row's checkpoint, not there yet
+            load = next(o for o in cmd if o.startswith('load_from='))
+            assert f'{row["after"]}/seed{seed}' in load and '<final checkpoint>' in load
+        else:
+            assert epochs == 20
+    # nothing trained: only the stage-2 rows' config files were written
+    assert not list(out.rglob('*.log')) and not list(out.rglob('results.json'))
+
+
 def test_aggregate_seeds_failures_and_nan(tmp_path):
     row = dict(name='a', title='A', config=CE, paper=dict(top1=80.0, source='x'))
     ok = [dict(seed=s, status='ok', top1=t, many=90.0, medium=70.0, few=None,
@@ -224,8 +245,8 @@ def test_gpu_suite_script_dry_run_smokes_every_row(tmp_path):
     """tools/benchmark/gpu_suite.sh end to end on CPU (SMOKE=1): its probe runs every row of the
     method suites and its speed step every row of the speed suite (``reproduce.py --smoke``: one
     epoch on a tiny generated JPEG tree, so no suite breaks unnoticed), the schedule is sized from
-    the probe, step 2 runs a stage-1 and a stage-2 row, the tables are checked, and the results
-    and logs land under OUT."""
+    the probe, step 2 prints every row's command at that schedule (``--dry-run``), the tables
+    are checked, and the results and logs land under OUT."""
     import re
     import subprocess
     out = tmp_path / 'gpu'
@@ -233,16 +254,21 @@ def test_gpu_suite_script_dry_run_smokes_every_row(tmp_path):
     proc = subprocess.run(['bash', osp.join(ROOT, 'tools', 'benchmark', 'gpu_suite.sh')],
                           env=env, capture_output=True, text=True, timeout=2400)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert re.search(r'done \(EPOCHS=\d+', proc.stdout) and 'failed' not in proc.stdout, \
-        proc.stdout
+    epochs = re.search(r'done \(EPOCHS=(\d+)', proc.stdout)
+    assert epochs and 'failed' not in proc.stdout, proc.stdout
     suites = reproduce.load_suites()
+    methods = (out / 'methods.log').read_text()
     for name, suite in suites.items():
         folder = 'repro' if name == 'speed' else 'probe'
         with open(out / folder / name / 'results.json') as f:
             _check_smoke(json.load(f), suite, [r['name'] for r in suite['rows']])
-        if name != 'speed':
-            with open(out / 'repro' / name / 'results.json') as f:
-                _check_smoke(json.load(f), suite, [n for n in ('ce', 'ce-crt')
-                                                   if any(r['name'] == n for r in suite['rows'])])
+        if name != 'speed':  # step 2: every row's command at the sized schedule
+            for row in suite['rows']:
+                line = re.search(rf'^{name}/{row["name"]} seed 0 \((\d+) epochs\): (.*)$',
+                                 methods, re.M)
+                assert line, (name, row['name'], methods[-2000:])
+                if not row.get('after'):
+                    assert int(line[1]) == int(epochs[1]), line[0]
+                    assert f'--epochs {epochs[1]} ' in line[2], line[0]
     assert (out / 'docs' / 'results' / 'results.json').is_file()
     assert not list(out.rglob('*.pth'))

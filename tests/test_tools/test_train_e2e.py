@@ -9,11 +9,11 @@ import json
 import os
 import os.path as osp
 import re
-import subprocess
 import sys
 
 import numpy as np
 import pytest
+from _tools import run_tool
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CLASSES = [f'c{i}' for i in range(10)]
@@ -65,12 +65,9 @@ def _counts(imbalance_factor):
 
 def _run(cmd, cwd, timeout=300, env=None):
     """Run a tool of the repo (``tools/...``, resolved against the repo) in ``cwd``."""
-    full_env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1', **(env or {}))
-    cmd = [osp.join(ROOT, c) if c.startswith('tools/') else c for c in cmd]
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                          env=full_env)
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, f'{" ".join(cmd)} failed:\n{out[-6000:]}'
+    rc, out = run_tool(cmd, cwd, dict(OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1', **(env or {})),
+                       timeout)
+    assert rc == 0, f'{" ".join(map(str, cmd))} failed:\n{out[-6000:]}'
     return out
 
 

@@ -7,29 +7,25 @@ test size. Every stage-2 run must leave the stage-1 backbone and its BatchNorm s
 bit-identical.
 """
 import json
-import os
 import os.path as osp
 import re
-import subprocess
 import sys
 
 import pytest
 import torch
+from _tools import run_tool
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 QUICK = osp.join(ROOT, 'configs', 'quickstart')
 
 
 def _run(cmd, cwd, timeout=900, env=None, ok=True):
-    full_env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1', **(env or {}))
-    cmd = [osp.join(ROOT, c) if c.startswith('tools/') else c for c in cmd]
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                          env=full_env)
-    out = proc.stdout + proc.stderr
+    rc, out = run_tool(cmd, cwd, dict(OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1', **(env or {})),
+                       timeout)
     if ok:
-        assert proc.returncode == 0, f'{" ".join(cmd)} failed:\n{out[-6000:]}'
+        assert rc == 0, f'{" ".join(map(str, cmd))} failed:\n{out[-6000:]}'
     else:
-        assert proc.returncode != 0, f'{" ".join(cmd)} should have failed:\n{out[-3000:]}'
+        assert rc != 0, f'{" ".join(map(str, cmd))} should have failed:\n{out[-3000:]}'
     return out
 
 
