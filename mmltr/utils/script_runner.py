@@ -10,12 +10,14 @@ directory, environment, ``sys.argv``, ``sys.path[0]`` (the script's folder) and 
 (written to a file), runs the script as ``__main__`` and exits with its status (1 and the
 traceback on an uncaught exception, the status of ``SystemExit``).
 
-What differs from a new interpreter: modules are imported once, with the server's environment,
-so environment variables read at import time come from the caller of the first
-:func:`run_script` (``OMP_NUM_THREADS`` alone is applied per run, with
-``torch.set_num_threads``), and warnings raised while importing the stack are printed by the
-server, not by each run. CPU only: the server never initialises CUDA, but a GPU run should start
-its own interpreter so that nothing of the device state can come from a fork.
+What differs from a new interpreter: modules are imported once, by the server, from the
+``sys.path`` and with the environment of the caller of the first :func:`run_script`. So the
+preloaded packages (``mmltr`` included) are the caller's, whatever a script puts in front of
+``sys.path``; environment variables read at import time are the caller's (``OMP_NUM_THREADS``
+alone is applied per run, with ``torch.set_num_threads``); and warnings raised while importing
+the stack are printed once by the server, not by each run. CPU only: the server never initialises
+CUDA, but a GPU run should start its own interpreter so that no device state can come from a
+fork.
 """
 import multiprocessing
 import os
