@@ -15,9 +15,11 @@ What differs from a new interpreter: modules are imported once, by the server, f
 preloaded packages (``mmltr`` included) are the caller's, whatever a script puts in front of
 ``sys.path``; environment variables read at import time are the caller's (``OMP_NUM_THREADS``
 alone is applied per run, with ``torch.set_num_threads``); and warnings raised while importing
-the stack are printed once by the server, not by each run. CPU only: the server never initialises
-CUDA, but a GPU run should start its own interpreter so that no device state can come from a
-fork.
+the stack are printed once by the server, not by each run. As in any ``forkserver`` child, the
+caller's main module is imported again as ``__mp_main__``: it must keep its work under
+``if __name__ == '__main__'`` (pytest's and the tools' entry points do). CPU only: the server
+never initialises CUDA, but a GPU run should start its own interpreter so that no device state
+can come from a fork.
 """
 import multiprocessing
 import os
