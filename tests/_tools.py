@@ -26,3 +26,16 @@ def run_tool(cmd, cwd=None, env=None, timeout=900):
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
                           env=full_env)
     return proc.returncode, proc.stdout + proc.stderr
+
+
+def run_ok(cmd, cwd=None, env=None, timeout=900, ok=True):
+    """:func:`run_tool` with ``OMP_NUM_THREADS=1`` and ``PYTHONUNBUFFERED=1`` (``env`` on top);
+    asserts that it exited with status 0 (``ok=False``: with a non-zero status) and returns its
+    output."""
+    rc, out = run_tool(cmd, cwd, dict(OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1', **(env or {})),
+                       timeout)
+    if ok:
+        assert rc == 0, f'{" ".join(map(str, cmd))} failed:\n{out[-6000:]}'
+    else:
+        assert rc != 0, f'{" ".join(map(str, cmd))} should have failed:\n{out[-3000:]}'
+    return out

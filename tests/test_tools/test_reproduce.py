@@ -231,13 +231,14 @@ def test_plan_lists_unmeasured_suites_without_replacing_measured_ones(tmp_path):
     assert dbm_bs['paper']['top1'] == 84.60 and dbm_bs['top1'] is None
 
 
-def _check_smoke(res, suite, names):
+def _check_smoke(res, suite, names, out):
     assert res['smoke'] and not res['measured']
     assert [r['name'] for r in res['rows']] == names
     for r in res['rows']:
         assert r['status'] == 'ok', (res['suite'], r['name'], r['error'])
         if 'config' in r:
             assert r['top1'] is not None and (r['sec_per_epoch_with_eval'] or r['first_epoch_s'])
+            assert osp.isfile(out / res['suite'] / r['name'] / 'seed0' / 'train.log')
 
 
 @pytest.mark.skipif(os.environ.get('MMLTR_SKIP_SMOKE') == '1', reason='MMLTR_SKIP_SMOKE=1')
@@ -259,9 +260,9 @@ def test_gpu_suite_script_dry_run_smokes_every_row(tmp_path):
     suites = reproduce.load_suites()
     methods = (out / 'methods.log').read_text()
     for name, suite in suites.items():
-        folder = 'repro' if name == 'speed' else 'probe'
-        with open(out / folder / name / 'results.json') as f:
-            _check_smoke(json.load(f), suite, [r['name'] for r in suite['rows']])
+        folder = out / ('repro' if name == 'speed' else 'probe')
+        with open(folder / name / 'results.json') as f:
+            _check_smoke(json.load(f), suite, [r['name'] for r in suite['rows']], folder)
         if name != 'speed':  # step 2: every row's command at the sized schedule
             for row in suite['rows']:
                 line = re.search(rf'^{name}/{row["name"]} seed 0 \((\d+) epochs\): (.*)$',

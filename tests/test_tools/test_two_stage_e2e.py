@@ -13,20 +13,10 @@ import sys
 
 import pytest
 import torch
-from _tools import run_tool
+from _tools import run_ok as _run
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 QUICK = osp.join(ROOT, 'configs', 'quickstart')
-
-
-def _run(cmd, cwd, timeout=900, env=None, ok=True):
-    rc, out = run_tool(cmd, cwd, dict(OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1', **(env or {})),
-                       timeout)
-    if ok:
-        assert rc == 0, f'{" ".join(map(str, cmd))} failed:\n{out[-6000:]}'
-    else:
-        assert rc != 0, f'{" ".join(map(str, cmd))} should have failed:\n{out[-3000:]}'
-    return out
 
 
 def _data(root):
