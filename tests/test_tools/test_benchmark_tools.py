@@ -69,21 +69,30 @@ def test_resnet50_throughput_quick(tmp_path):
 
 def test_loop_overhead_json(tmp_path):
     out = tmp_path / 'loop.json'
-    stdout = _run('loop_overhead.py', '--iters', '3', '--epochs', '2', '--batch-size', '8',
-                  '--json', str(out), cwd=tmp_path)
+    stdout = _run('loop_overhead.py', '--iters', '3', '--epochs', '3', '--batch-size', '8',
+                  '--image-size', '16', '--json', str(out), cwd=tmp_path)
     assert 'ms per iteration' in stdout and 'IterTimerHook' in stdout
+    assert 'overhead (less bare loop)' in stdout and 'function calls per iteration' in stdout
     payload = json.load(open(out))
     assert payload['standard_ms_per_iter'] > 0 and payload['fast_ms_per_iter'] > 0
+    assert payload['args']['image_size'] == 16
+    # function calls are counted, not timed: the framework adds calls to the bare loop's, the
+    # standard loop (DataLoader, PackInputs, per-sample labels) many more than the fast loop
+    bare = payload['bare_calls_per_iter']
+    calls = payload['calls_per_iter']
+    assert 100 < bare < calls['fast'] < calls['standard']
     for loop in ('standard', 'fast'):
+        assert payload['bare_ms_per_iter'][loop] > 0
+        # the median over the timed epochs of (loop epoch - the bare epoch right after it): with
+        # two timed epochs, the difference of the two medians
+        assert payload['overhead_ms_per_iter'][loop] == pytest.approx(
+            payload[f'{loop}_ms_per_iter'] - payload['bare_ms_per_iter'][loop])
         stages = payload['breakdown'][loop]
         assert list(stages) == ['sampler/batch', 'data samples', 'data preprocessor',
                                 'backbone+neck', 'head+labels', 'loss function', 'backward+step',
                                 'train_step wrapper', 'hooks', 'log handling', 'loop (rest)']
-        # every wrapped stage was reached in the timed epoch
+        # every wrapped stage was reached in the timed epochs
         assert all(v > 0 for k, v in stages.items() if k != 'loop (rest)'), (loop, stages)
         assert {'IterTimerHook', 'RuntimeInfoHook', 'LoggerHook',
                 'LongTailLossHook'} <= set(payload['hooks'][loop])
-        # the instrumented run's time less the model's compute stages
-        model = stages['backbone+neck'] + stages['loss function'] + stages['backward+step']
-        assert payload['overhead_ms_per_iter'][loop] == pytest.approx(
-            payload['instrumented_ms_per_iter'][loop] - model)
+        assert payload['instrumented_ms_per_iter'][loop] == pytest.approx(sum(stages.values()))

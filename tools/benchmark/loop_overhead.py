@@ -1,16 +1,16 @@
 """Per-iteration cost of the training loop machinery (standard vs fast loop), on a trivial model.
 
     python tools/benchmark/loop_overhead.py [--iters 50] [--epochs 3] [--batch-size 64]
-        [--loops standard,fast] [--clock wall|cpu] [--json PATH]
+        [--image-size 32] [--loops standard,fast] [--clock wall|cpu] [--json PATH | --out-dir DIR]
 
-The model is an MMPretrain ``ImageClassifier`` whose compute is negligible (a 1x1 convolution on
-8x8-pooled 32x32 images, ``GlobalAveragePooling``, ``LinearClsHead`` with ``CrossEntropyLoss``,
-``ClsDataPreprocessor`` normalisation, SGD), so an iteration costs what the loop machinery costs:
-it still goes through ``ImageClassifier.train_step`` -> ``loss`` -> the head's loss, as a real run
-does. The runtime is ``configs/_base_/default_runtime.py``'s (default hooks, ``LongTailLossHook``,
+The model is an MMPretrain ``ImageClassifier`` whose compute is small (a 1x1 convolution on
+4x4-pooled images, ``GlobalAveragePooling``, ``LinearClsHead`` with ``CrossEntropyLoss``,
+``ClsDataPreprocessor`` normalisation, SGD): an iteration still goes through
+``ImageClassifier.train_step`` -> ``loss`` -> the head's loss, as a real run does. The runtime is
+``configs/_base_/default_runtime.py``'s (default hooks, ``LongTailLossHook``,
 ``PerClassAccuracyHook``, logger interval 50). The training set is ``--iters x --batch-size``
-in-memory 32x32 images with ``PackInputs`` as the whole pipeline (no augmentation), loaded with
-``default_collate`` as ``tools/train.py`` does.
+in-memory RGB images (``--image-size``, default 32) with ``PackInputs`` as the whole pipeline (no
+augmentation), loaded with ``default_collate`` as ``tools/train.py`` does.
 
 * ``standard``: MMEngine's ``EpochBasedTrainLoop`` (sampler, dataset, ``PackInputs`` building one
   ``DataSample`` per image, collate, ``train_step``, hooks through ``runner.call_hook``);
@@ -19,16 +19,30 @@ in-memory 32x32 images with ``PackInputs`` as the whole pipeline (no augmentatio
 Each loop trains ``--epochs`` epochs of ``--iters`` iterations; the first is warm-up. The time of
 an epoch runs from the first ``before_train_epoch`` hook to the first ``after_train_epoch`` hook
 (so the epoch's batching and augmentation count, checkpoint saving does not); ms per iteration
-is the median over the timed epochs of epoch time / iterations (``--clock cpu``: the process's
-CPU time instead of wall-clock time, steadier on a busy machine). A second run of the same loop
-with every stage wrapped in a timer gives the breakdown (exclusive times, ms per iteration):
+is the median over the timed epochs (``--clock cpu``: the process's CPU time instead of
+wall-clock time).
+
+**Overhead.** Right after each timed epoch, the same process trains one epoch of a *bare loop*:
+the same tensor work written out by hand with no framework (one gather of the epoch's images,
+then per iteration the normalisation, forward, cross-entropy, backward and SGD step;
+:class:`BareLoop`). A loop's overhead is the median over the timed epochs of (loop epoch - the
+bare epoch after it) per iteration: what the loop machinery adds to the model's own work, each
+pair measured under the same machine load.
+
+**Function calls.** A third run counts the function calls made per iteration of the timed epochs
+(Python functions, and C functions called from Python: ``sys.setprofile``), and one bare epoch
+the same way: a measure of the Python work that machine load does not change, for comparing
+versions of the loop on a busy machine.
+
+**Breakdown.** A run of the same loop with every stage wrapped in a timer gives exclusive times
+per stage, in ms per iteration (the timers add a little):
 
 * ``sampler/batch``: standard: the ``DataLoader`` iterator without the pipeline (sampler, dataset
   access, collate); fast: the epoch's batch indices and image gather, amortised (with
   ``PackInputs`` alone there is nothing to augment);
 * ``data samples``: standard: the dataset pipeline (``PackInputs``: tensors and ``DataSample``);
   fast: each iteration's batch (the inputs slice and its data samples, a ``LabelBatch`` whose
-  items are made when the head reads them, under ``head+labels``);
+  items are made when the data preprocessor first reads them, under ``data preprocessor``);
 * ``data preprocessor``: ``model.data_preprocessor`` (normalisation, label handling);
 * ``backbone+neck``, ``loss function``, ``backward+step``: the trivial model's own compute
   (``extract_feat``, the head's loss module, ``optim_wrapper.update_params``);
@@ -40,23 +54,23 @@ with every stage wrapped in a timer gives the breakdown (exclusive times, ms per
   the message hub, log lines) and, fast loop, its deferred log variables (append/flush);
 * ``loop (rest)``: the epoch time not in any stage (the loop's own Python, hook dispatch).
 
-The loop's overhead is the instrumented run's time per iteration less its model compute stages
-(``backbone+neck``, ``loss function``, ``backward+step``); it includes the timers' own small
-cost, and the data preprocessor's normalisation arithmetic. ``--json PATH``
-writes ``{"standard_ms_per_iter", "fast_ms_per_iter", "overhead_ms_per_iter": {loop: ms},
-"breakdown": {loop: {stage: ms}}, "hooks": {loop: {hook: ms}}, ...}``. The model runs on the CPU:
-on a GPU the same Python work runs (plus kernel launches), so the numbers show the loop's share
-of an iteration there.
+``--json PATH`` writes ``{"standard_ms_per_iter", "fast_ms_per_iter", "bare_ms_per_iter": {loop:
+ms}, "overhead_ms_per_iter": {loop: ms}, "calls_per_iter": {loop: n}, "bare_calls_per_iter",
+"breakdown": {loop: {stage: ms}}, "hooks": {loop: {hook: ms}}, ...}``. The model runs where
+MMEngine's runner puts it: the CPU here; on a machine with a GPU, the GPU (the bare loop too),
+where the loop's Python work is what limits a small model's iteration.
 """
 import argparse
 import functools
 import json
+import os
 import os.path as osp
 import statistics
 import sys
 import tempfile
 import time
 from collections import defaultdict
+from typing import Optional
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
@@ -68,6 +82,7 @@ import torch.nn.functional as F  # noqa: E402
 from _common import format_table  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 from mmengine.dataset import BaseDataset  # noqa: E402
+from mmengine.device import get_device  # noqa: E402
 from mmengine.hooks import Hook, LoggerHook, RuntimeInfoHook  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
@@ -91,15 +106,24 @@ def parse_args(argv=None):
                    help='epochs per loop, the first one warm-up (default 3)')
     p.add_argument('--batch-size', type=int, default=64)
     p.add_argument('--num-classes', type=int, default=10)
+    p.add_argument('--image-size', type=int, default=32,
+                   help='side of the square images (default 32); smaller images make the '
+                   "model's own tensor work smaller still")
     p.add_argument('--loops', default='standard,fast', help='comma-separated: standard, fast')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--clock', choices=('wall', 'cpu'), default='wall',
                    help="'wall' (default): wall-clock time; 'cpu': this process's CPU time "
                    '(steadier on a machine busy with other work)')
     p.add_argument('--json', default=None, metavar='PATH', help='write the results as JSON')
+    p.add_argument('--out-dir', default=None, metavar='DIR',
+                   help='write the results to DIR/loop_overhead.json (as the other benchmarks '
+                   'do; tools/reproduce.py gives it)')
     args = p.parse_args(argv)
-    if args.iters < 1 or args.epochs < 2 or args.batch_size < 1:
-        p.error('--iters and --batch-size must be >= 1 and --epochs >= 2 (one warm-up epoch).')
+    if args.iters < 1 or args.epochs < 2 or args.batch_size < 1 or args.image_size < 4:
+        p.error('--iters and --batch-size must be >= 1, --epochs >= 2 (one warm-up epoch) and '
+                '--image-size >= 4.')
+    if args.out_dir and not args.json:
+        args.json = osp.join(args.out_dir, 'loop_overhead.json')
     args.loops = [x.strip() for x in args.loops.split(',') if x.strip()]
     unknown = sorted(set(args.loops) - set(LOOPS))
     if unknown or not args.loops:
@@ -118,15 +142,15 @@ class TinyBackbone(nn.Module):
         self.conv = nn.Conv2d(in_channels, out_channels, 1)
 
     def forward(self, x):
-        return (self.conv(F.avg_pool2d(x, 8)), )
+        return (self.conv(F.adaptive_avg_pool2d(x, 4)), )
 
 
 class MemoryDataset(BaseDataset):
-    """``num`` random 32x32 RGB images (HWC uint8 ``img``) with labels, held in memory."""
+    """``num`` random ``size`` x ``size`` RGB images (HWC uint8 ``img``) with labels, in memory."""
 
-    def __init__(self, num: int, num_classes: int, seed: int, pipeline) -> None:
+    def __init__(self, num: int, num_classes: int, seed: int, pipeline, size: int = 32) -> None:
         rng = np.random.default_rng(seed)
-        self._images = rng.integers(0, 256, size=(num, 32, 32, 3), dtype=np.uint8)
+        self._images = rng.integers(0, 256, size=(num, size, size, 3), dtype=np.uint8)
         self._labels = rng.integers(0, num_classes, size=num)
         super().__init__(ann_file='', metainfo=dict(
             classes=tuple(f'c{i}' for i in range(num_classes))), pipeline=pipeline)
@@ -139,17 +163,22 @@ class MemoryDataset(BaseDataset):
         return self._labels.copy()
 
 
-def build_runner(loop: str, args, work_dir: str) -> Runner:
-    rt = Config.fromfile(RUNTIME)
-    init_default_scope(rt.default_scope)  # the dataset builds its pipeline right away
-    model = ImageClassifier(
+def build_model(args) -> ImageClassifier:
+    """The trivial ``ImageClassifier`` (its compute is negligible)."""
+    return ImageClassifier(
         backbone=TinyBackbone(), neck=dict(type='GlobalAveragePooling'),
         head=dict(type='LinearClsHead', num_classes=args.num_classes, in_channels=16,
                   loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
         data_preprocessor=dict(type='ClsDataPreprocessor', num_classes=args.num_classes,
                                mean=[125.3, 123.0, 113.9], std=[63.0, 62.1, 66.7]))
+
+
+def build_runner(loop: str, args, work_dir: str) -> Runner:
+    rt = Config.fromfile(RUNTIME)
+    init_default_scope(rt.default_scope)  # the dataset builds its pipeline right away
+    model = build_model(args)
     dataset = MemoryDataset(args.iters * args.batch_size, args.num_classes, args.seed,
-                            pipeline=[dict(type='PackInputs')])
+                            pipeline=[dict(type='PackInputs')], size=args.image_size)
     return Runner(
         model=model,
         work_dir=work_dir,
@@ -260,50 +289,137 @@ def instrument(runner: Runner, timer: StageTimer) -> None:
             timer.wrap(hook, name, f'{stage}|{type(hook).__name__}')
 
 
+class CallCounter:
+    """Counts the function calls (Python functions, and C functions called from Python) made
+    between :meth:`start` and :meth:`stop`: a measure of Python work that machine load does not
+    change."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def _event(self, frame, event, arg) -> None:
+        if event in ('call', 'c_call'):
+            self.calls += 1
+
+    def start(self) -> None:
+        sys.setprofile(self._event)
+
+    def stop(self) -> None:
+        sys.setprofile(None)
+
+
+class BareLoop:
+    """The loops' tensor work with no framework at all, one epoch per :meth:`run_epoch` call.
+
+    Per epoch: a random permutation, one gather of the epoch's images and labels; per iteration:
+    the data preprocessor's normalisation, the trivial model's forward, cross-entropy,
+    ``zero_grad``, backward and the SGD step, written out by hand (a model and optimizer of its
+    own). The images are converted to ``(N, C, H, W)`` once, at construction (the fast loop
+    decodes its data once, too).
+    """
+
+    def __init__(self, args, clock) -> None:
+        self.args, self.clock = args, clock
+        self.device = torch.device(get_device())  # where MMEngine's runner puts the model
+        model = build_model(args).to(self.device)
+        data = MemoryDataset(args.iters * args.batch_size, args.num_classes, args.seed,
+                             pipeline=[], size=args.image_size)
+        self.images = torch.from_numpy(data._images).permute(0, 3, 1, 2).contiguous().to(
+            self.device)
+        self.labels = torch.from_numpy(data._labels).to(self.device)
+        self.mean, self.std = model.data_preprocessor.mean, model.data_preprocessor.std
+        self.model = nn.Sequential(model.backbone, model.neck, _Last(), model.head.fc).train()
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=0.01, momentum=0.9,
+                                         weight_decay=2e-4)
+
+    def run_epoch(self) -> float:
+        """Train one epoch; returns its time in seconds."""
+        bs, model, optimizer = self.args.batch_size, self.model, self.optimizer
+        t0 = self.clock()
+        perm = torch.randperm(self.images.size(0), device=self.device)
+        images, labels = self.images.index_select(0, perm), self.labels[perm]
+        for i in range(self.args.iters):
+            x = (images[i * bs:(i + 1) * bs].float() - self.mean) / self.std
+            loss = F.cross_entropy(model(x), labels[i * bs:(i + 1) * bs])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        if self.device.type == 'cuda':
+            torch.cuda.synchronize(self.device)  # the loops end each epoch synchronised, too
+        return self.clock() - t0
+
+
+class _Last(nn.Module):
+    """The last of a tuple of feature maps (what the head takes from the neck)."""
+
+    def forward(self, feats):
+        return feats[-1]
+
+
 class _EpochClock(Hook):
     """Times each epoch from the first ``before_train_epoch`` hook to the first
-    ``after_train_epoch`` hook; resets the stage timer when the first timed epoch starts."""
+    ``after_train_epoch`` hook; resets the stage timer when the first timed epoch starts. With
+    a :class:`BareLoop`, runs one bare epoch right after each timed epoch (a pair measured under
+    the same machine load)."""
 
     priority = 'HIGHEST'
 
-    def __init__(self, timer: StageTimer, instrumented: bool) -> None:
+    def __init__(self, timer: StageTimer, instrumented: bool, bare=None,
+                 counter: Optional[CallCounter] = None) -> None:
         self.timer = timer
         self.instrumented = instrumented
+        self.bare = bare
+        self.counter = counter  # counts the calls of the timed epochs
         self.epochs = []  # (seconds, iterations) of the timed epochs
+        self.bare_epochs = []  # seconds of the bare epoch after each timed epoch
         self.stages = {}
         self._t0 = self._iter0 = None
 
     def before_train(self, runner) -> None:
         if self.instrumented:
             instrument(runner, self.timer)
+        if self.bare is not None:
+            self.bare.run_epoch()  # warm-up
 
     def before_train_epoch(self, runner) -> None:
         if runner.epoch == 1:
             self.timer.reset()
         self._iter0 = runner.iter
+        if self.counter is not None and runner.epoch >= 1:
+            self.counter.start()
         self._t0 = self.timer.clock()
 
     def after_train_epoch(self, runner) -> None:
         dt = self.timer.clock() - self._t0
+        if self.counter is not None:
+            self.counter.stop()
         if runner.epoch >= 1:
             self.epochs.append((dt, runner.iter - self._iter0))
             self.stages = dict(self.timer.totals)
+            if self.bare is not None:
+                self.bare_epochs.append(self.bare.run_epoch())
 
 
-def run_loop(loop: str, args, instrumented: bool) -> _EpochClock:
-    """Train ``loop`` for ``args.epochs`` epochs; the clock hook holds the times."""
-    timer = StageTimer(time.process_time if args.clock == 'cpu' else time.perf_counter)
+def run_loop(loop: str, args, instrumented: bool = False, paired: bool = False,
+             count_calls: bool = False) -> _EpochClock:
+    """Train ``loop`` for ``args.epochs`` epochs (``paired``: each timed epoch followed by a bare
+    one; ``count_calls``: count the function calls of the timed epochs); the clock hook holds
+    the times."""
+    clock_fn = time.process_time if args.clock == 'cpu' else time.perf_counter
+    timer = StageTimer(clock_fn)
     with tempfile.TemporaryDirectory(prefix='loop_overhead_') as work_dir:
         runner = build_runner(loop, args, work_dir)
-        clock = _EpochClock(timer, instrumented)
+        clock = _EpochClock(timer, instrumented, BareLoop(args, clock_fn) if paired else None,
+                            CallCounter() if count_calls else None)
         runner.register_hook(clock)
         runner.train()
     return clock
 
 
 def measure(loop: str, args) -> dict:
-    plain = run_loop(loop, args, instrumented=False)
-    ms_per_iter = statistics.median(1e3 * s / n for s, n in plain.epochs)
+    plain = run_loop(loop, args, instrumented=False, paired=True)
+    per_iter = [1e3 * s / n for s, n in plain.epochs]
+    bare = [1e3 * s / args.iters for s in plain.bare_epochs]
     timed = run_loop(loop, args, instrumented=True)
     iters = sum(n for _, n in timed.epochs)
     total = sum(s for s, _ in timed.epochs)
@@ -314,20 +430,38 @@ def measure(loop: str, args) -> dict:
         if hook:
             hooks[hook] = hooks.get(hook, 0.0) + 1e3 * seconds / iters
     stages['loop (rest)'] = 1e3 * total / iters - sum(stages.values())
-    overhead = 1e3 * total / iters - sum(stages[k] for k in MODEL_STAGES)
-    return dict(ms_per_iter=ms_per_iter, overhead_ms_per_iter=overhead,
+    counted = run_loop(loop, args, count_calls=True)
+    return dict(ms_per_iter=statistics.median(per_iter), bare_ms_per_iter=statistics.median(bare),
+                calls_per_iter=counted.counter.calls / sum(n for _, n in counted.epochs),
+                overhead_ms_per_iter=statistics.median(a - b for a, b in zip(per_iter, bare)),
                 instrumented_ms_per_iter=1e3 * total / iters, breakdown=stages, hooks=hooks)
 
 
-def report(results: dict, args) -> str:
+def bare_calls_per_iter(args) -> float:
+    """Function calls per iteration of the bare loop (one epoch after a warm-up epoch)."""
+    bare, counter = BareLoop(args, time.perf_counter), CallCounter()
+    bare.run_epoch()
+    counter.start()
+    try:
+        bare.run_epoch()
+    finally:
+        counter.stop()
+    return counter.calls / args.iters
+
+
+def report(results: dict, bare_calls: float, args) -> str:
     loops = list(results)
     rows = [(stage, *(f"{results[lp]['breakdown'][stage]:.3f}" for lp in loops))
             for stage in STAGES]
     rows.append(('total (instrumented)',
                  *(f"{results[lp]['instrumented_ms_per_iter']:.3f}" for lp in loops)))
     rows.append(('ms per iteration', *(f"{results[lp]['ms_per_iter']:.3f}" for lp in loops)))
-    rows.append(('overhead (less model)',
+    rows.append(('bare loop, same epochs',
+                 *(f"{results[lp]['bare_ms_per_iter']:.3f}" for lp in loops)))
+    rows.append(('overhead (less bare loop)',
                  *(f"{results[lp]['overhead_ms_per_iter']:.3f}" for lp in loops)))
+    rows.append(('function calls per iteration',
+                 *(f"{results[lp]['calls_per_iter']:.0f}" for lp in loops)))
     hooks = sorted({h for lp in loops for h in results[lp]['hooks']})
     hook_rows = [(h, *(f"{results[lp]['hooks'].get(h, 0.0):.3f}" for lp in loops))
                  for h in hooks]
@@ -335,7 +469,8 @@ def report(results: dict, args) -> str:
     epoch_s = {lp: results[lp]['ms_per_iter'] * args.iters / 1e3 for lp in loops}
     return (f'batch {args.batch_size}, {args.iters} iters/epoch, {args.epochs - 1} timed '
             f'epoch(s), trivial ImageClassifier, CPU ({torch.get_num_threads()} threads), '
-            f'{args.clock} clock\n'
+            f'{args.clock} clock; the bare loop makes {bare_calls:.0f} function calls per '
+            'iteration\n'
             f'{format_table(head, rows)}\n\nper hook (ms/iter)\n'
             f'{format_table(("hook", *loops), hook_rows)}\n\n' + ', '.join(
                 f'{lp}: {epoch_s[lp]:.3f} s per {args.iters}-iteration epoch' for lp in loops))
@@ -345,16 +480,22 @@ def main(argv=None):
     args = parse_args(argv)
     torch.manual_seed(args.seed)
     results = {loop: measure(loop, args) for loop in args.loops}
-    print(report(results, args))
+    bare_calls = bare_calls_per_iter(args)
+    print(report(results, bare_calls, args))
     if args.json:
         payload = {f'{lp}_ms_per_iter': results[lp]['ms_per_iter'] for lp in results}
-        payload.update(overhead_ms_per_iter={lp: r['overhead_ms_per_iter']
+        payload.update(bare_ms_per_iter={lp: r['bare_ms_per_iter'] for lp, r in results.items()},
+                       overhead_ms_per_iter={lp: r['overhead_ms_per_iter']
                                              for lp, r in results.items()},
+                       calls_per_iter={lp: r['calls_per_iter'] for lp, r in results.items()},
+                       bare_calls_per_iter=bare_calls,
                        breakdown={lp: r['breakdown'] for lp, r in results.items()},
                        hooks={lp: r['hooks'] for lp, r in results.items()},
                        instrumented_ms_per_iter={lp: r['instrumented_ms_per_iter']
                                                  for lp, r in results.items()},
                        args=vars(args), torch_threads=torch.get_num_threads())
+        if osp.dirname(args.json):
+            os.makedirs(osp.dirname(args.json), exist_ok=True)
         with open(args.json, 'w') as f:
             json.dump(payload, f, indent=2)
         print(f'wrote {args.json}')

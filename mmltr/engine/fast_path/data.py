@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
-from .samples import batch_samples
+from .samples import batch_samples, label_views
 
 __all__ = [
     'LOADING_TRANSFORMS', 'IGNORED_TRANSFORMS', 'find_pipelines', 'split_loading',
@@ -205,6 +205,7 @@ class DeviceDataLoader:
         self.device = torch.device(device)
         self.data = DeviceDataset(loader.dataset, self.device, loading_only=False,
                                   workers=workers)
+        self._views = label_views(self.data.labels) if self.label_batch else None
 
     def __len__(self) -> int:
         return len(self.loader)
@@ -215,6 +216,7 @@ class DeviceDataLoader:
         for b in batches:
             sel = idx[start:start + len(b)]
             start += len(b)
+            views = None if self._views is None else list(map(self._views.__getitem__, b))
             yield dict(inputs=self.data.images.index_select(0, sel),
                        data_samples=batch_samples(self.data.labels[sel],
-                                                  label_batch=self.label_batch))
+                                                  label_batch=self.label_batch, views=views))

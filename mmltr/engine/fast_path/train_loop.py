@@ -65,7 +65,7 @@ from .data import (
     split_loading,
 )
 from .pipeline import BatchPipeline, build_batch_pipeline
-from .samples import batch_samples, keeps_hard_labels
+from .samples import batch_samples, keeps_hard_labels, label_views
 from .utils import autocast, default_workers, model_device
 
 __all__ = ['DeferredLogVars', 'GPUEpochBasedTrainLoop']
@@ -195,6 +195,9 @@ class GPUEpochBasedTrainLoop(EpochBasedTrainLoop):
         self._epoch_inputs = None
         self._epoch_labels = None
         self._epoch_batches: List[List[int]] = []
+        self._label_views = None
+        self._before_iter_hooks: list = []
+        self._after_iter_hooks: list = []
 
     # -- set-up ---------------------------------------------------------------------------------
     def _resolve_sync_interval(self) -> int:
@@ -232,6 +235,8 @@ class GPUEpochBasedTrainLoop(EpochBasedTrainLoop):
         self.data = DeviceDataset(dataset, self.device, loading_only=True,
                                   workers=self.decode_workers)
         self._sync_interval = self._resolve_sync_interval()
+        if self.label_batch:  # every image's gt_label, made once
+            self._label_views = label_views(self.data.labels)
         if self.channels_last:
             unwrap_model(self.runner.model).to(memory_format=torch.channels_last)
         d = self.data
@@ -319,9 +324,12 @@ class GPUEpochBasedTrainLoop(EpochBasedTrainLoop):
 
     def _batch(self, idx: int, start: int, end: int) -> dict:
         inputs = self._inputs(start, end)
-        indices = self._epoch_batches[idx] if self.sample_idx else None
-        return dict(inputs=inputs, data_samples=batch_samples(self._epoch_labels[start:end],
-                                                              indices, self.label_batch))
+        batch = self._epoch_batches[idx]
+        views = (None if self._label_views is None else list(
+            map(self._label_views.__getitem__, batch)))
+        return dict(inputs=inputs, data_samples=batch_samples(
+            self._epoch_labels[start:end], batch if self.sample_idx else None, self.label_batch,
+            views))
 
     def run_epoch(self) -> None:
         self.runner.call_hook('before_train_epoch')
@@ -329,6 +337,7 @@ class GPUEpochBasedTrainLoop(EpochBasedTrainLoop):
         self._prepare_epoch()
         start = 0
         self._num_batches = len(self._epoch_batches)
+        self._before_iter_hooks, self._after_iter_hooks = self._iter_hooks()
         for idx, b in enumerate(self._epoch_batches):
             end = start + len(b)
             self.run_iter(idx, self._batch(idx, start, end))
@@ -338,19 +347,34 @@ class GPUEpochBasedTrainLoop(EpochBasedTrainLoop):
         self._epoch += 1
 
     # -- one iteration --------------------------------------------------------------------------
+    def _iter_hooks(self) -> Tuple[list, list]:
+        """The hooks that act before and after a training iteration, in the runner's order:
+        those whose ``get_triggered_stages()`` name the stage, or with the method set on the hook
+        object itself. The others' methods do nothing, and calling them costs Python time in
+        every iteration."""
+        before, after = [], []
+        for hook in self.runner.hooks:
+            acts = set(hook.get_triggered_stages()).union(getattr(hook, '__dict__', ()))
+            if 'before_train_iter' in acts:
+                before.append(hook)
+            if 'after_train_iter' in acts:
+                after.append(hook)
+        return before, after
+
     def run_iter(self, idx, data_batch) -> None:
-        self.runner.call_hook('before_train_iter', batch_idx=idx, data_batch=data_batch)
+        runner = self.runner
+        for hook in self._before_iter_hooks:
+            hook.before_train_iter(runner, batch_idx=idx, data_batch=data_batch)
         with autocast(self.device, self.autocast_dtype):
-            outputs = self.runner.model.train_step(data_batch,
-                                                   optim_wrapper=self.runner.optim_wrapper)
+            outputs = runner.model.train_step(data_batch, optim_wrapper=runner.optim_wrapper)
         outputs = self._log_vars.append(outputs)
         flush = ((idx + 1) % self._sync_interval == 0 or idx + 1 == self._num_batches
                  or self._iter + 1 >= self._max_iters)
         if flush:
-            outputs = self._log_vars.flush(self.runner.message_hub)
-        for hook in self.runner.hooks:
+            outputs = self._log_vars.flush(runner.message_hub)
+        for hook in self._after_iter_hooks:
             # between flushes RuntimeInfoHook gets nothing: the values reach the message hub at
             # the next flush, in order
             out = None if not flush and isinstance(hook, RuntimeInfoHook) else outputs
-            hook.after_train_iter(self.runner, batch_idx=idx, data_batch=data_batch, outputs=out)
+            hook.after_train_iter(runner, batch_idx=idx, data_batch=data_batch, outputs=out)
         self._iter += 1

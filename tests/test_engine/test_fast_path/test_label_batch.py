@@ -12,7 +12,13 @@ from mmpretrain.structures import DataSample
 
 import mmltr  # noqa: F401
 from mmltr.engine.fast_path import LabelBatch
-from mmltr.engine.fast_path.samples import batch_samples, keeps_hard_labels, make_samples
+from mmltr.engine.fast_path.samples import (
+    LabelSample,
+    batch_samples,
+    keeps_hard_labels,
+    label_views,
+    make_samples,
+)
 
 init_default_scope('mmpretrain')
 torch.set_num_threads(1)
@@ -53,6 +59,10 @@ def test_label_sample_becomes_a_data_sample_for_anything_else():
     assert torch.equal(item.gt_label, torch.tensor([1]))
     item.note = 'x'
     assert out.note == 'x' and item.metainfo == out.metainfo
+    other = LabelBatch(torch.tensor([2, 0]))[1]
+    other.gt_label = torch.tensor([4])  # assigning makes it a DataSample as well
+    assert torch.equal(other.gt_label, torch.tensor([4])) and other.data_sample().gt_label is \
+        other.gt_label and 'gt_label' in other
     samples = batch.to_data_samples()
     assert samples[0] is out and isinstance(samples[1], DataSample)
     assert torch.equal(samples[1].gt_label, torch.tensor([0])) and samples[1].sample_idx == 8
@@ -60,11 +70,41 @@ def test_label_sample_becomes_a_data_sample_for_anything_else():
         item.__missing_dunder__
 
 
+def test_label_batch_on_label_views_made_once():
+    """The fast loops make every image's label view once and pick a batch's views by index."""
+    dataset_labels = torch.tensor([4, 2, 0, 3])
+    views = label_views(dataset_labels)
+    assert len(views) == 4 and all(v.shape == (1, ) for v in views)
+    assert all(v.untyped_storage().data_ptr() == dataset_labels.untyped_storage().data_ptr()
+               for v in views)
+    index = [3, 0, 3, 1]  # a re-sampling sampler may pick an image twice in one batch
+    batch = LabelBatch(dataset_labels[index], index, [views[i] for i in index])
+    ref = make_samples(dataset_labels[index], index)
+    assert [item.gt_label for item in batch] == [views[i] for i in index]
+    assert torch.equal(torch.cat([s.gt_label for s in batch]), torch.tensor([3, 4, 3, 2]))
+    for item, want in zip(batch, ref):
+        assert isinstance(item, LabelSample) and torch.equal(item.gt_label, want.gt_label)
+        assert item.metainfo == want.metainfo and ('pred_label' in item) is False
+    # the items are the batch's own: writing to one leaves the others and the views alone
+    batch[0].set_gt_label(1)
+    assert torch.equal(batch[0].gt_label, torch.tensor([1])) and batch[2].gt_label is views[3]
+    assert torch.equal(dataset_labels, torch.tensor([4, 2, 0, 3]))
+    # built without __init__, the items are those of the constructor
+    made = LabelSample.many(views[:2], [None, dict(sample_idx=5)])
+    for item, want in zip(made, (LabelSample(views[0]), LabelSample(views[1], dict(sample_idx=5)))):
+        assert item.gt_label is want.gt_label and item.metainfo == want.metainfo
+        assert ('sample_idx' in item) == ('sample_idx' in want)
+        assert item.get('sample_idx', -1) == want.get('sample_idx', -1)
+    assert batch_samples(dataset_labels[:2], views=views[:2])[1].gt_label is views[1]
+
+
 def test_label_batch_bad_arguments():
     with pytest.raises(ValueError, match=r'labels must have shape \(N,\), got \(2, 1\)'):
         LabelBatch(torch.zeros(2, 1, dtype=torch.long))
     with pytest.raises(ValueError, match='1 sample_idx values for 2 labels'):
         LabelBatch(torch.zeros(2, dtype=torch.long), [0])
+    with pytest.raises(ValueError, match='3 label views for 2 labels'):
+        LabelBatch(torch.zeros(2, dtype=torch.long), None, torch.zeros(3).split(1))
 
 
 def test_batch_samples_and_keeps_hard_labels():

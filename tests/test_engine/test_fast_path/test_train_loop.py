@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.hooks import Hook
 from mmengine.logging import MessageHub
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
@@ -107,6 +108,40 @@ def test_sync_interval_does_not_change_logs(cifar_root, tmp_path, tiny_cifar_con
         r.train()
         hist.append(r.message_hub.get_scalar('train/loss').data[0])
     np.testing.assert_array_equal(hist[0], hist[1])
+
+
+class _IterRecorder(Hook):
+    """Acts through the mode-generic ``_before_iter``/``_after_iter`` methods."""
+
+    def __init__(self, calls):
+        self.calls = calls
+
+    def _before_iter(self, runner, batch_idx, data_batch=None, mode='train'):
+        self.calls.append(('before', mode, batch_idx))
+
+    def _after_iter(self, runner, batch_idx, data_batch=None, outputs=None, mode='train'):
+        self.calls.append(('after', mode, batch_idx))
+
+
+def test_iteration_hooks_reach_every_hook_that_acts(cifar_root, tmp_path, tiny_cifar_config):
+    """The loop calls only the hooks that act at an iteration stage, found once per epoch: those
+    overriding the stage or its mode-generic method, and those given the method on the object."""
+    r = _runner(tiny_cifar_config(cifar_root, str(tmp_path / 'w'), max_epochs=2),
+                val_cfg=None, val_dataloader=None, val_evaluator=None)
+    calls = []
+    r.register_hook(_IterRecorder(calls), priority='LOWEST')
+    patched = Hook()  # a plain hook with its method replaced on the object
+    patched.after_train_iter = lambda runner, batch_idx, data_batch=None, outputs=None: \
+        calls.append(('patched', batch_idx, sorted(outputs or {})))
+    r.register_hook(patched, priority='LOWEST')
+    r.train()
+    per_epoch = len(r.train_dataloader)
+    want = []
+    for _ in range(2):
+        for i in range(per_epoch):
+            want += [('before', 'train', i), ('after', 'train', i), ('patched', i, ['loss'])]
+    assert calls == want
+    assert len(r.message_hub.get_scalar('train/time').data[0]) == 2 * per_epoch  # IterTimerHook
 
 
 # ----------------------------------------------------------------------------------------------
