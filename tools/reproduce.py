@@ -390,7 +390,10 @@ def results_markdown(res: dict) -> str:
             _fmt(r.get('sec_per_epoch_with_eval'), '.3f'), _fmt(r.get('peak_gpu_mem_mib'), '.0f'),
             _fmt(paper.get('top1')), r['status'] + (f' (speed-up {r["speedup"]:.1f}x)'
                                                     if r.get('speedup') else '')]) + ' |')
-    return head + '\n'.join(lines) + '\n'
+    summaries = [f'- {r["title"]}: {r["output"]["summary"]}' for r in res['rows']
+                 if (r.get('output') or {}).get('summary')]
+    return head + '\n'.join(lines) + '\n' + ('\n' + '\n'.join(summaries) + '\n'
+                                             if summaries else '')
 
 
 def git_commit() -> str:

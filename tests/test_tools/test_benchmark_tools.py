@@ -64,6 +64,9 @@ def test_resnet50_throughput_quick(tmp_path):
     for r in rows:
         assert r['step_ms'] > 0 and r['loop_images_per_s'] > 0
     assert 'overhead_pct' in rows[1] and 'overhead_pct' in rows[2]
+    # the line the README's speed table shows
+    assert payload['summary'].startswith('step time over plain MMPretrain CE (ResNet-50 at ')
+    assert f"BalancedSoftmaxLoss {rows[1]['overhead_pct']:+.1f} %" in payload['summary']
     assert {m['metric'] for m in payload['metrics']} == {'Accuracy', 'ShotAccuracy'}
 
 
@@ -75,6 +78,8 @@ def test_loop_overhead_json(tmp_path):
     assert 'overhead (less bare loop)' in stdout and 'function calls per iteration' in stdout
     payload = json.load(open(out))
     assert payload['standard_ms_per_iter'] > 0 and payload['fast_ms_per_iter'] > 0
+    assert f"fast {payload['overhead_ms_per_iter']['fast']:.2f} ms" in payload['summary']
+    assert f"fast {payload['calls_per_iter']['fast']:.0f}" in payload['summary']
     assert payload['args']['image_size'] == 16
     # function calls are counted, not timed: the framework adds calls to the bare loop's, the
     # standard loop (DataLoader, PackInputs, per-sample labels) many more than the fast loop

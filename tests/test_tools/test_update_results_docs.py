@@ -290,6 +290,42 @@ def test_readme_markers_are_replaced_by_the_suite_table(repo):
     assert run(repo, '--check') == 0  # replacing again gives the same text
 
 
+def test_a_speed_suite_shows_both_pipelines_and_the_scripts_summaries(repo):
+    """Rows run in several modes show the standard and fast seconds per epoch and the speed-up;
+    benchmark-script rows the one-line summary of their output."""
+    write(repo / 'configs/benchmark/ce_speed.py', CIFAR10_IF100)
+    write(repo / 'tools/benchmark/loop_overhead.py', '# a benchmark\n')
+    times = dict(sec_per_epoch_train=1.0, sec_per_epoch_with_eval=1.25, peak_gpu_mem_mib=300.0,
+                 first_epoch_s=4.0)
+    speed = {'suite': 'speed', 'title': 'Speed', 'description': 'Standard vs fast.',
+             'measured': True, 'date': '2026-11-28', 'commit': 'def5678', 'device': 'H100',
+             'epochs': 3, 'config_epochs': 200, 'seeds': [0], 'smoke': False, 'rows': [
+                 {'name': 'ce', 'title': 'CE', 'config': 'configs/benchmark/ce_speed.py',
+                  'status': 'ok', 'paper': None, **times, 'top1': 30.0, 'speedup': 10.0,
+                  'modes': {'standard': dict(times, sec_per_epoch_with_eval=12.5),
+                            'fast': times}},
+                 {'name': 'loop', 'title': 'Loop overhead', 'paper': None, 'status': 'ok',
+                  'script': 'tools/benchmark/loop_overhead.py',
+                  'output': {'summary': 'fast 0.80 ms, standard 9.00 ms'}},
+                 {'name': 'broken', 'title': 'Broken', 'paper': None, 'status': 'crashed',
+                  'script': 'tools/benchmark/loop_overhead.py'}]}
+    results = copy.deepcopy(RESULTS)
+    results['suites']['speed'] = speed
+    write(repo / 'docs' / 'results' / 'results.json', json.dumps(results))
+    write(repo / 'README.md', README + '<!-- results:speed -->\n<!-- /results:speed -->\n')
+    assert run(repo) == 0
+    table = (repo / 'README.md').read_text().split('<!-- results:speed -->\n')[1]
+    assert '\n| row | config | standard s/epoch (with eval) | fast s/epoch (with eval) | ' \
+        'speed-up |' in table
+    rows = md_rows(table)
+    assert rows['CE'][1:] == ['12.50', '1.25', '10.0x', '1.00', '300', '—']
+    assert rows['Loop overhead'][0] == '[loop_overhead](tools/benchmark/loop_overhead.py)'
+    assert rows['Loop overhead'][1:] == ['—', '—', '—', '—', '—',
+                                         'fast 0.80 ms, standard 9.00 ms']
+    assert rows['Broken'][1:] == ['crashed', '', '', '', '', '']
+    assert run(repo, '--check') == 0
+
+
 @pytest.mark.parametrize('readme, message', [
     ('<!-- results:nope -->\nx\n<!-- /results:nope -->\n',
      "names a suite that docs/results/results.json does not have (its suites: dbm-jpeg, "

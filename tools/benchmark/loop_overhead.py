@@ -56,9 +56,9 @@ per stage, in ms per iteration (the timers add a little):
 
 ``--json PATH`` writes ``{"standard_ms_per_iter", "fast_ms_per_iter", "bare_ms_per_iter": {loop:
 ms}, "overhead_ms_per_iter": {loop: ms}, "calls_per_iter": {loop: n}, "bare_calls_per_iter",
-"breakdown": {loop: {stage: ms}}, "hooks": {loop: {hook: ms}}, ...}``. The model runs where
-MMEngine's runner puts it: the CPU here; on a machine with a GPU, the GPU (the bare loop too),
-where the loop's Python work is what limits a small model's iteration.
+"breakdown": {loop: {stage: ms}}, "hooks": {loop: {hook: ms}}, "summary": one line, ...}``.
+The model runs where MMEngine's runner puts it: the CPU here; on a machine with a GPU, the GPU
+(the bare loop too), where the loop's Python work is what limits a small model's iteration.
 """
 import argparse
 import functools
@@ -476,6 +476,16 @@ def report(results: dict, bare_calls: float, args) -> str:
                 f'{lp}: {epoch_s[lp]:.3f} s per {args.iters}-iteration epoch' for lp in loops))
 
 
+def summary(results: dict, bare_calls: float, args) -> str:
+    """One line: each loop's overhead and function calls per iteration."""
+    return (f'overhead per iteration over a bare loop (trivial model, batch {args.batch_size}, '
+            f'{get_device()}): ' + ', '.join(
+                f'{lp} {r["overhead_ms_per_iter"]:.2f} ms' for lp, r in results.items())
+            + '; function calls per iteration: ' + ', '.join(
+                f'{lp} {r["calls_per_iter"]:.0f}' for lp, r in results.items())
+            + f', bare loop {bare_calls:.0f}')
+
+
 def main(argv=None):
     args = parse_args(argv)
     torch.manual_seed(args.seed)
@@ -493,7 +503,8 @@ def main(argv=None):
                        hooks={lp: r['hooks'] for lp, r in results.items()},
                        instrumented_ms_per_iter={lp: r['instrumented_ms_per_iter']
                                                  for lp, r in results.items()},
-                       args=vars(args), torch_threads=torch.get_num_threads())
+                       args=vars(args), torch_threads=torch.get_num_threads(),
+                       summary=summary(results, bare_calls, args))
         if osp.dirname(args.json):
             os.makedirs(osp.dirname(args.json), exist_ok=True)
         with open(args.json, 'w') as f:

@@ -196,6 +196,8 @@ def suite_section(name: str, suite: dict, entries: dict) -> list:
             about += ' A smoke run: not a reproduction.'
     else:
         about += ' Not measured yet.'
+    if is_speed_suite(suite):
+        return [about, '', *speed_table(suite)]
     notes = Notes()
     head = ['method', 'config', 'top-1', 'many', 'medium', 'few', 'paper top-1',
             's/epoch (train)', 's/epoch (with eval)', 'peak GPU MiB']
@@ -203,6 +205,35 @@ def suite_section(name: str, suite: dict, entries: dict) -> list:
              *result_cells(row)[:4], notes.cite(row_paper(row, entries)), *result_cells(row)[4:]]
             for row in suite['rows']]
     return [about, '', *md_table(head, rows), *notes.lines()]
+
+
+def is_speed_suite(suite: dict) -> bool:
+    """A suite that compares pipelines (rows run in several ``modes``) or runs benchmark
+    scripts, rather than reproducing accuracies."""
+    return any(row.get('script') or row.get('modes') for row in suite['rows'])
+
+
+def speed_table(suite: dict) -> list:
+    """The table of a speed suite: per config row, seconds per epoch of the standard pipeline
+    and the fast path and the speed-up; per script row, the ``summary`` its output gives."""
+    head = ['row', 'config', 'standard s/epoch (with eval)', 'fast s/epoch (with eval)',
+            'speed-up', 'fast s/epoch (train)', 'peak GPU MiB', 'result']
+    rows = []
+    for row in suite['rows']:
+        cells = [row.get('title', row['name']), config_link(row, 'README.md')]
+        if row['status'] != 'ok':
+            rows.append(cells + [STATUS_TEXT[row['status']]] + [''] * 5)
+            continue
+        modes = row.get('modes') or {}
+        std, fast = modes.get('standard') or {}, modes.get('fast') or {}
+        speedup = row.get('speedup')
+        summary = (row.get('output') or {}).get('summary') if row.get('script') else None
+        rows.append(cells + [
+            num(std.get('sec_per_epoch_with_eval')), num(fast.get('sec_per_epoch_with_eval')),
+            f'{speedup:.1f}x' if speedup else '—', num(fast.get('sec_per_epoch_train')),
+            num(fast.get('peak_gpu_mem_mib'), '.0f'),
+            summary or ('—' if row.get('script') is None else 'no summary in its output')])
+    return md_table(head, rows)
 
 
 def folder_readme(folder: str, entries: list, suites: dict, entries_by_path: dict) -> str:
