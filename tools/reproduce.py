@@ -542,7 +542,7 @@ def main(argv=None):
                    device=next((r['device'] for r in rows if r.get('device')), None),
                    epochs=1 if args.smoke else args.epochs or suite['config_epochs'],
                    config_epochs=suite['config_epochs'], seeds=args.seeds,
-                   parallel=parallel, wall_s=wall_s, rows=rows)
+                   parallel=min(parallel, len(jobs)), wall_s=wall_s, rows=rows)
         folder = osp.join(args.out, suite['suite'])
         with open(osp.join(folder, 'results.json'), 'w') as f:
             json.dump(res, f, indent=1)

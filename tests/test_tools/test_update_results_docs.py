@@ -299,7 +299,8 @@ def test_a_speed_suite_shows_both_pipelines_and_the_scripts_summaries(repo):
                  first_epoch_s=4.0)
     speed = {'suite': 'speed', 'title': 'Speed', 'description': 'Standard vs fast.',
              'measured': True, 'date': '2026-11-28', 'commit': 'def5678', 'device': 'H100',
-             'epochs': 3, 'config_epochs': 200, 'seeds': [0], 'smoke': False, 'rows': [
+             'epochs': 3, 'config_epochs': 200, 'seeds': [0], 'smoke': False, 'parallel': 2,
+             'rows': [
                  {'name': 'ce', 'title': 'CE', 'config': 'configs/benchmark/ce_speed.py',
                   'status': 'ok', 'paper': None, **times, 'top1': 30.0, 'speedup': 10.0,
                   'modes': {'standard': dict(times, sec_per_epoch_with_eval=12.5),
@@ -315,6 +316,10 @@ def test_a_speed_suite_shows_both_pipelines_and_the_scripts_summaries(repo):
     write(repo / 'README.md', README + '<!-- results:speed -->\n<!-- /results:speed -->\n')
     assert run(repo) == 0
     table = (repo / 'README.md').read_text().split('<!-- results:speed -->\n')[1]
+    assert 'Up to 2 runs shared the device at a time: seconds per epoch are under that load.' \
+        in table
+    assert 'shared the device' not in (repo / 'README.md').read_text().split(
+        '<!-- results:speed -->')[0]  # the DBM suite's rows ran one at a time
     assert '\n| row | config | standard s/epoch (with eval) | fast s/epoch (with eval) | ' \
         'speed-up |' in table
     rows = md_rows(table)

@@ -18,6 +18,8 @@
 #              row's command at the sized EPOCHS, nothing trained), and nothing merged into
 #              docs/results (a test runs it: the smoke test of every suite row)
 #   ROWS       comma-separated row names to run (default: every row)
+#   SPEED_PARALLEL  speed-suite rows at a time (default 2: each standard-pipeline run keeps its 4
+#              data workers on their own cores; the README says how many runs shared the GPU)
 #
 # Steps: install the carried wheels (the GPU image has torch and torchvision only), unpack the
 # data, start CUDA MPS if it can be started, then
@@ -27,7 +29,8 @@
 #      train their share of it (e.g. 10 of 200 epochs), so
 #      EPOCHS = min(200, BUDGET_S / (1.1 * (slowest stage-1 row + slowest stage-2 row x share)));
 #   2. the method suites at EPOCHS (schedules scaled), all rows at once;
-#   3. the speed suite (standard pipeline vs fast path, and the ResNet-50 step check);
+#   3. the speed suite, SPEED_PARALLEL rows at a time (standard pipeline vs fast path, the
+#      ResNet-50 step check, the loops' per-iteration overhead);
 #   4. results.json/results.md per suite, merged into docs/results/results.json, the README and
 #      model-zoo tables regenerated, and everything (with the per-row logs) copied to OUT.
 set -euo pipefail
@@ -94,7 +97,8 @@ stamp "2. method suites at $EPOCHS epochs"
 python3 tools/reproduce.py $METHODS --epochs "$EPOCHS" --out "$OUT/repro" $RUN \
     > "$OUT/methods.log" 2>&1 || stamp "a method row failed"
 stamp "3. speed suite"
-python3 tools/reproduce.py speed --out "$OUT/repro" $SPEED > "$OUT/speed.log" 2>&1 \
+python3 tools/reproduce.py speed --out "$OUT/repro" --parallel "${SPEED_PARALLEL:-2}" $SPEED \
+    > "$OUT/speed.log" 2>&1 \
     || stamp "a speed row failed"
 stamp "4. tables"
 # (a smoke run merged nothing: it only checks that the committed tables are current)

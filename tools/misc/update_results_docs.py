@@ -192,6 +192,9 @@ def suite_section(name: str, suite: dict, entries: dict) -> list:
         seeds = ', '.join(str(s) for s in suite.get('seeds') or [])
         about += (f' Measured on {suite.get("device")}, {suite.get("date")}, commit '
                   f'`{suite.get("commit")}`, {epochs_text(suite)} epochs, seeds {seeds}.')
+        if (suite.get('parallel') or 1) > 1:
+            about += (f' Up to {suite["parallel"]} runs shared the device at a time: seconds per '
+                      'epoch are under that load.')
         if suite.get('smoke'):
             about += ' A smoke run: not a reproduction.'
     else:

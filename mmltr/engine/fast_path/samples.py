@@ -140,7 +140,7 @@ class LabelBatch:
         labels (Tensor): the labels, shape ``(N,)``.
         sample_idx (Sequence[int], optional): the dataset index of each sample, put in each
             item's ``metainfo`` (as ``PackInputs`` does).
-        label_views (Sequence[Tensor], optional): each item's ``gt_label``: ``N`` tensors of shape
+        views (Sequence[Tensor], optional): each item's ``gt_label``: ``N`` tensors of shape
             ``(1,)`` with the values of ``labels``, e.g. picked from views of a whole dataset's
             labels made once (:func:`label_views`), which saves making ``N`` views per batch.
             Default: views of ``labels`` (``labels.split(1)``), made at the first item access.
@@ -149,19 +149,19 @@ class LabelBatch:
     __slots__ = ('labels', 'sample_idx', '_views', '_items')
 
     def __init__(self, labels: torch.Tensor, sample_idx: Optional[Sequence[int]] = None,
-                 label_views: Optional[Sequence[torch.Tensor]] = None) -> None:
+                 views: Optional[Sequence[torch.Tensor]] = None) -> None:
         if labels.dim() != 1:
             raise ValueError(f'LabelBatch: labels must have shape (N,), got '
                              f'{tuple(labels.shape)}.')
         if sample_idx is not None and len(sample_idx) != labels.size(0):
             raise ValueError(f'LabelBatch: {len(sample_idx)} sample_idx values for '
                              f'{labels.size(0)} labels.')
-        if label_views is not None and len(label_views) != labels.size(0):
-            raise ValueError(f'LabelBatch: {len(label_views)} label views for '
-                             f'{labels.size(0)} labels.')
+        if views is not None and len(views) != labels.size(0):
+            raise ValueError(f'LabelBatch: {len(views)} label views for {labels.size(0)} '
+                             'labels.')
         self.labels = labels
         self.sample_idx = sample_idx
-        self._views = label_views
+        self._views = views
         self._items: Optional[List[LabelSample]] = None
 
     def _samples(self) -> List[LabelSample]:
