@@ -35,7 +35,8 @@ the same way: a measure of the Python work that machine load does not change, fo
 versions of the loop on a busy machine.
 
 **Breakdown.** A run of the same loop with every stage wrapped in a timer gives exclusive times
-per stage, in ms per iteration (the timers add a little):
+per stage, in ms per iteration (the timers add a little; on a GPU they are host times, the
+kernels running asynchronously):
 
 * ``sampler/batch``: standard: the ``DataLoader`` iterator without the pipeline (sampler, dataset
   access, collate); fast: the epoch's batch indices and image gather, amortised (with
