@@ -96,7 +96,6 @@ LOOPS = dict(standard='EpochBasedTrainLoop', fast='GPUEpochBasedTrainLoop')
 STAGES = ('sampler/batch', 'data samples', 'data preprocessor', 'backbone+neck', 'head+labels',
           'loss function', 'backward+step', 'train_step wrapper', 'hooks', 'log handling',
           'loop (rest)')
-MODEL_STAGES = ('backbone+neck', 'loss function', 'backward+step')
 LOG_HOOKS = (RuntimeInfoHook, LoggerHook)
 
 
@@ -136,7 +135,7 @@ def parse_args(argv=None):
 # the trivial run
 # ----------------------------------------------------------------------------------------------
 class TinyBackbone(nn.Module):
-    """A 1x1 convolution on 8x8-average-pooled images: real parameters, negligible compute."""
+    """A 1x1 convolution on 4x4-average-pooled images: real parameters, little compute."""
 
     def __init__(self, in_channels: int = 3, out_channels: int = 16) -> None:
         super().__init__()
@@ -165,7 +164,7 @@ class MemoryDataset(BaseDataset):
 
 
 def build_model(args) -> ImageClassifier:
-    """The trivial ``ImageClassifier`` (its compute is negligible)."""
+    """The trivial ``ImageClassifier`` (its compute is small)."""
     return ImageClassifier(
         backbone=TinyBackbone(), neck=dict(type='GlobalAveragePooling'),
         head=dict(type='LinearClsHead', num_classes=args.num_classes, in_channels=16,
@@ -469,7 +468,8 @@ def report(results: dict, bare_calls: float, args) -> str:
     head = ('stage (ms/iter)', *loops)
     epoch_s = {lp: results[lp]['ms_per_iter'] * args.iters / 1e3 for lp in loops}
     return (f'batch {args.batch_size}, {args.iters} iters/epoch, {args.epochs - 1} timed '
-            f'epoch(s), trivial ImageClassifier, CPU ({torch.get_num_threads()} threads), '
+            f'epoch(s), trivial ImageClassifier on {get_device()} ({torch.get_num_threads()} '
+            'CPU threads), '
             f'{args.clock} clock; the bare loop makes {bare_calls:.0f} function calls per '
             'iteration\n'
             f'{format_table(head, rows)}\n\nper hook (ms/iter)\n'
