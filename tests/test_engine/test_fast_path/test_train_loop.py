@@ -1,5 +1,6 @@
 """GPUEpochBasedTrainLoop on the CPU (the loop uses the model's device): training, validation,
-checkpoints, bit-exact resume, deferred log sync, device-resident loaders for hooks."""
+checkpoints, bit-exact resume, deferred log sync, device-resident loaders for hooks, and
+bit-identical training to the standard loop when the pipeline has no augmentation."""
 import os.path as osp
 import types
 
@@ -108,6 +109,32 @@ def test_sync_interval_does_not_change_logs(cifar_root, tmp_path, tiny_cifar_con
         r.train()
         hist.append(r.message_hub.get_scalar('train/loss').data[0])
     np.testing.assert_array_equal(hist[0], hist[1])
+
+
+def test_without_augmentation_fast_and_standard_loops_train_bit_identically(
+        cifar_root, tmp_path, tiny_cifar_config):
+    """With nothing random in the training pipeline, the fast loop does the standard loop's
+    computation: same batches from the same sampler, the same labels (a ``LabelBatch`` instead of
+    ``DataSample`` objects), the same uint8 images normalised by the same data preprocessor. Two
+    epochs on the CPU end in the same weights, bit for bit, and the same logged losses. (With
+    augmentation the two draw different random crops and flips, so their runs differ as two
+    seeds do.)"""
+    no_aug = "train_dataloader['dataset']['pipeline'] = [dict(type='PackInputs')]"
+    runs = {}
+    for fast in (False, True):
+        name = 'fast' if fast else 'standard'
+        r = _runner(tiny_cifar_config(cifar_root, str(tmp_path / name), fast=fast, extra=no_aug),
+                    val_cfg=None, val_dataloader=None, val_evaluator=None,
+                    experiment_name=f'parity_{name}')
+        assert (type(r.train_loop).__name__ == 'GPUEpochBasedTrainLoop') == fast
+        r.train()
+        runs[name] = (r.model.state_dict(), r.message_hub.get_scalar('train/loss').data[0],
+                      len(r.train_dataloader))
+    (std, std_loss, per_epoch), (fast, fast_loss, _) = runs['standard'], runs['fast']
+    assert len(std_loss) == 2 * per_epoch and len(std) == len(fast)
+    np.testing.assert_array_equal(fast_loss, std_loss)
+    for (k, a), b in zip(std.items(), fast.values()):
+        assert torch.equal(a, b), k
 
 
 class _IterRecorder(Hook):
