@@ -1,8 +1,8 @@
 """Shared test helpers: a free TCP port, a fake runner for hooks, tiny on-disk datasets.
 
-Each helper is a fixture (``free_port``, ``fake_runner``, ``fake_cifar``, ``image_tree``,
-``synthetic_images``, ``tiny_cifar_config``, ``fashion_mnist``) so tests anywhere below
-``tests/`` use one copy.
+Each helper is a fixture (``free_port``, ``compute_threads``, ``fake_runner``, ``fake_cifar``,
+``image_tree``, ``synthetic_images``, ``tiny_cifar_config``, ``fashion_mnist``) so tests anywhere
+below ``tests/`` use one copy.
 The data writers produce the exact on-disk formats mmltr reads (official CIFAR python pickles,
 ``<split>/<class>/NNNN.<ext>`` image trees).
 """
@@ -26,14 +26,26 @@ CONFIGS = osp.join(ROOT, 'configs')
 # ---------------------------------------------------------------------------------------------
 # processes
 # ---------------------------------------------------------------------------------------------
+def _xdist_worker() -> bool:
+    """Whether this is one of pytest-xdist's test processes (``-n 2``)."""
+    return bool(os.environ.get('PYTEST_XDIST_WORKER'))
+
+
 def pytest_configure(config):
     """Under pytest-xdist (``-n 2``: two test processes on a 2-core machine) every test process
     and the tools it starts run one OpenMP thread: two processes with a pool per core each spin
     against each other (the suite took 21 min that way, against 15 min with one thread each)."""
-    if os.environ.get('PYTEST_XDIST_WORKER'):
+    if _xdist_worker():
         os.environ['OMP_NUM_THREADS'] = '1'
         import torch
         torch.set_num_threads(1)
+
+
+@pytest.fixture
+def compute_threads() -> int:
+    """torch threads for a compute-bound test: both cores of the CI machine when the test runs
+    alone, one under pytest-xdist (the other test process has the other core)."""
+    return 1 if _xdist_worker() else 2
 
 
 def _free_port() -> int:

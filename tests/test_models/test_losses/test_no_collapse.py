@@ -11,7 +11,6 @@ finite.
 import copy
 import json
 import math
-import os
 import os.path as osp
 
 import pytest
@@ -125,9 +124,8 @@ class _RecordLoss(Hook):
 
 @pytest.mark.filterwarnings('ignore::UserWarning', 'ignore::DeprecationWarning')
 @pytest.mark.parametrize('method', list(METHODS))
-def test_no_collapse_on_fashion_mnist_lt(method, fashion_mnist_subset, tmp_path):
-    # both cores, unless pytest-xdist runs another test on the other one
-    torch.set_num_threads(1 if os.environ.get('PYTEST_XDIST_WORKER') else 2)
+def test_no_collapse_on_fashion_mnist_lt(method, fashion_mnist_subset, tmp_path, compute_threads):
+    torch.set_num_threads(compute_threads)
     runner = Runner.from_cfg(_config(method, fashion_mnist_subset, str(tmp_path)))
     losses = []
     runner.register_hook(_RecordLoss(losses), priority='NORMAL')
