@@ -76,22 +76,30 @@ def test_loop_overhead_json(tmp_path):
                   '--image-size', '16', '--json', str(out), cwd=tmp_path)
     assert 'ms per iteration' in stdout and 'IterTimerHook' in stdout
     assert 'overhead (less bare loop)' in stdout and 'function calls per iteration' in stdout
+    assert 'model stack (train_step - bare)' in stdout and 'loop machinery' in stdout
     payload = json.load(open(out))
     assert payload['standard_ms_per_iter'] > 0 and payload['fast_ms_per_iter'] > 0
-    assert f"fast {payload['overhead_ms_per_iter']['fast']:.2f} ms" in payload['summary']
+    assert (f"fast {payload['overhead_ms_per_iter']['fast']:.2f} ms (loop machinery "
+            f"{payload['machinery_ms_per_iter']['fast']:.2f} ms)") in payload['summary']
     assert f"fast {payload['calls_per_iter']['fast']:.0f}" in payload['summary']
     assert payload['args']['image_size'] == 16
-    # function calls are counted, not timed: the framework adds calls to the bare loop's, the
-    # standard loop (DataLoader, PackInputs, per-sample labels) many more than the fast loop
-    bare = payload['bare_calls_per_iter']
+    # function calls are counted, not timed: MMPretrain's train_step adds calls to the bare
+    # loop's, the fast loop's machinery more, the standard loop (DataLoader, PackInputs,
+    # per-sample labels) many more
+    bare, step = payload['bare_calls_per_iter'], payload['step_calls_per_iter']
     calls = payload['calls_per_iter']
-    assert 100 < bare < calls['fast'] < calls['standard']
+    assert 100 < bare < step < calls['fast'] < calls['standard']
     for loop in ('standard', 'fast'):
-        assert payload['bare_ms_per_iter'][loop] > 0
-        # the median over the timed epochs of (loop epoch - the bare epoch right after it): with
-        # two timed epochs, the difference of the two medians
+        ms = {k: payload[f'{k}_ms_per_iter'][loop] for k in ('bare', 'step')}
+        assert ms['bare'] > 0 and ms['step'] > 0
+        # the medians over the timed epochs of paired differences (loop epoch - the baseline
+        # epoch right after it): with two timed epochs, the differences of the two medians
         assert payload['overhead_ms_per_iter'][loop] == pytest.approx(
-            payload[f'{loop}_ms_per_iter'] - payload['bare_ms_per_iter'][loop])
+            payload[f'{loop}_ms_per_iter'] - ms['bare'])
+        assert payload['model_stack_ms_per_iter'][loop] == pytest.approx(
+            ms['step'] - ms['bare'])
+        assert payload['machinery_ms_per_iter'][loop] == pytest.approx(
+            payload[f'{loop}_ms_per_iter'] - ms['step'])
         stages = payload['breakdown'][loop]
         assert list(stages) == ['sampler/batch', 'data samples', 'data preprocessor',
                                 'backbone+neck', 'head+labels', 'loss function', 'backward+step',

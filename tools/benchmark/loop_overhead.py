@@ -22,17 +22,31 @@ an epoch runs from the first ``before_train_epoch`` hook to the first ``after_tr
 is the median over the timed epochs (``--clock cpu``: the process's CPU time instead of
 wall-clock time).
 
-**Overhead.** Right after each timed epoch, the same process trains one epoch of a *bare loop*:
-the same tensor work written out by hand with no framework (one gather of the epoch's images,
-then per iteration the normalisation, forward, cross-entropy, backward and SGD step;
-:class:`BareLoop`). A loop's overhead is the median over the timed epochs of (loop epoch - the
-bare epoch after it) per iteration: what the loop machinery adds to the model's own work, each
-pair measured under the same machine load.
+**Overhead.** Right after each timed epoch, the same process trains one epoch of each of two
+baselines, each measured under the same machine load as the epoch before it:
+
+* a *bare loop*: the same tensor work written out by hand with no framework (one gather of the
+  epoch's images, then per iteration the normalisation, forward, cross-entropy, backward and SGD
+  step; :class:`BareLoop`);
+* a *train_step loop*: MMPretrain's ``model.train_step`` called in a plain ``for`` loop with the
+  batches the fast loop hands the model (uint8 images, a ``LabelBatch``), with MMEngine's
+  ``OptimWrapper``, and nothing else: no hooks, no message hub, no log variables kept
+  (:class:`StepLoop`).
+
+A loop's overhead is the median over the timed epochs of (loop epoch - the bare epoch after it)
+per iteration: all that the framework adds to the tensor work. It splits in two (medians of the
+paired differences, so the parts need not add up exactly):
+
+* *model stack* (train_step loop - bare loop): MMEngine's and MMPretrain's ``train_step`` chain
+  (data preprocessor, ``ImageClassifier``/head/loss module Python, ``parse_losses``,
+  ``OptimWrapper``), the same in every loop; the loops call the model as it is;
+* *loop machinery* (loop - train_step loop): what the loop itself adds: batching, data samples,
+  hook calls and what the hooks do (timers, learning rate and log handling), its own Python.
 
 **Function calls.** A third run counts the function calls made per iteration of the timed epochs
-(Python functions, and C functions called from Python: ``sys.setprofile``), and one bare epoch
-the same way: a measure of the Python work that machine load does not change, for comparing
-versions of the loop on a busy machine.
+(Python functions, and C functions called from Python: ``sys.setprofile``), and one epoch of each
+baseline the same way: a measure of the Python work that machine load does not change, for
+comparing versions of the loop on a busy machine.
 
 **Breakdown.** A run of the same loop with every stage wrapped in a timer gives exclusive times
 per stage, in ms per iteration (the timers add a little; on a GPU they are host times, the
@@ -56,10 +70,12 @@ kernels running asynchronously):
 * ``loop (rest)``: the epoch time not in any stage (the loop's own Python, hook dispatch).
 
 ``--json PATH`` writes ``{"standard_ms_per_iter", "fast_ms_per_iter", "bare_ms_per_iter": {loop:
-ms}, "overhead_ms_per_iter": {loop: ms}, "calls_per_iter": {loop: n}, "bare_calls_per_iter",
-"breakdown": {loop: {stage: ms}}, "hooks": {loop: {hook: ms}}, "summary": one line, ...}``.
+ms}, "step_ms_per_iter": {loop: ms}, "overhead_ms_per_iter": {loop: ms},
+"model_stack_ms_per_iter": {loop: ms}, "machinery_ms_per_iter": {loop: ms}, "calls_per_iter":
+{loop: n}, "bare_calls_per_iter", "step_calls_per_iter", "breakdown": {loop: {stage: ms}},
+"hooks": {loop: {hook: ms}}, "summary": one line, ...}``.
 The model runs where MMEngine's runner puts it: the CPU here; on a machine with a GPU, the GPU
-(the bare loop too), where the loop's Python work is what limits a small model's iteration.
+(the baselines too), where the loop's Python work is what limits a small model's iteration.
 """
 import argparse
 import functools
@@ -71,7 +87,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from typing import Optional
+from typing import Dict, Optional
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
@@ -85,11 +101,13 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.dataset import BaseDataset  # noqa: E402
 from mmengine.device import get_device  # noqa: E402
 from mmengine.hooks import Hook, LoggerHook, RuntimeInfoHook  # noqa: E402
+from mmengine.optim import OptimWrapper  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 from mmpretrain.models import ImageClassifier  # noqa: E402
 
 import mmltr  # noqa: E402,F401  (registers the fast loops and hooks)
+from mmltr.engine.fast_path.samples import batch_samples, label_views  # noqa: E402
 
 RUNTIME = osp.join(ROOT, 'configs', '_base_', 'default_runtime.py')
 LOOPS = dict(standard='EpochBasedTrainLoop', fast='GPUEpochBasedTrainLoop')
@@ -97,6 +115,7 @@ STAGES = ('sampler/batch', 'data samples', 'data preprocessor', 'backbone+neck',
           'loss function', 'backward+step', 'train_step wrapper', 'hooks', 'log handling',
           'loop (rest)')
 LOG_HOOKS = (RuntimeInfoHook, LoggerHook)
+SGD_ARGS = dict(lr=0.01, momentum=0.9, weight_decay=2e-4)
 
 
 def parse_args(argv=None):
@@ -186,8 +205,7 @@ def build_runner(loop: str, args, work_dir: str) -> Runner:
         train_dataloader=dict(dataset=dataset, batch_size=args.batch_size, num_workers=0,
                               sampler=dict(type='DefaultSampler', shuffle=True),
                               collate_fn=dict(type='default_collate'), drop_last=True),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01, momentum=0.9,
-                                          weight_decay=2e-4)),
+        optim_wrapper=dict(optimizer=dict(type='SGD', **SGD_ARGS)),
         train_cfg=dict(type=LOOPS[loop], max_epochs=args.epochs),
         default_hooks=rt.default_hooks,
         custom_hooks=rt.custom_hooks,
@@ -321,32 +339,66 @@ class BareLoop:
     def __init__(self, args, clock) -> None:
         self.args, self.clock = args, clock
         self.device = torch.device(get_device())  # where MMEngine's runner puts the model
-        model = build_model(args).to(self.device)
+        self.model = build_model(args).to(self.device)
         data = MemoryDataset(args.iters * args.batch_size, args.num_classes, args.seed,
                              pipeline=[], size=args.image_size)
         self.images = torch.from_numpy(data._images).permute(0, 3, 1, 2).contiguous().to(
             self.device)
         self.labels = torch.from_numpy(data._labels).to(self.device)
+        self.setup()
+
+    def setup(self) -> None:
+        model = self.model
         self.mean, self.std = model.data_preprocessor.mean, model.data_preprocessor.std
-        self.model = nn.Sequential(model.backbone, model.neck, _Last(), model.head.fc).train()
-        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=0.01, momentum=0.9,
-                                         weight_decay=2e-4)
+        self.net = nn.Sequential(model.backbone, model.neck, _Last(), model.head.fc).train()
+        self.optimizer = torch.optim.SGD(self.net.parameters(), **SGD_ARGS)
 
     def run_epoch(self) -> float:
         """Train one epoch; returns its time in seconds."""
-        bs, model, optimizer = self.args.batch_size, self.model, self.optimizer
         t0 = self.clock()
         perm = torch.randperm(self.images.size(0), device=self.device)
-        images, labels = self.images.index_select(0, perm), self.labels[perm]
-        for i in range(self.args.iters):
-            x = (images[i * bs:(i + 1) * bs].float() - self.mean) / self.std
-            loss = F.cross_entropy(model(x), labels[i * bs:(i + 1) * bs])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+        self.train(self.images.index_select(0, perm), self.labels[perm], perm)
         if self.device.type == 'cuda':
             torch.cuda.synchronize(self.device)  # the loops end each epoch synchronised, too
         return self.clock() - t0
+
+    def train(self, images: torch.Tensor, labels: torch.Tensor, perm: torch.Tensor) -> None:
+        bs, net, optimizer = self.args.batch_size, self.net, self.optimizer
+        for i in range(self.args.iters):
+            x = (images[i * bs:(i + 1) * bs].float() - self.mean) / self.std
+            loss = F.cross_entropy(net(x), labels[i * bs:(i + 1) * bs])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+
+class StepLoop(BareLoop):
+    """MMPretrain's ``train_step`` in a plain ``for`` loop: the model stack without a loop.
+
+    The epoch's data as :class:`BareLoop`'s; per iteration, what the fast loop hands the model
+    (the batch's uint8 images and a ``LabelBatch`` of its labels, the items' label views picked
+    from views of the whole dataset's labels made once) goes to ``model.train_step`` with an
+    ``OptimWrapper`` over the same SGD. No hooks, no message hub; the returned log variables are
+    dropped.
+    """
+
+    def setup(self) -> None:
+        self.model.train()
+        self.optim_wrapper = OptimWrapper(torch.optim.SGD(self.model.parameters(), **SGD_ARGS))
+        self.views = label_views(self.labels)
+
+    def train(self, images: torch.Tensor, labels: torch.Tensor, perm: torch.Tensor) -> None:
+        bs, model, views = self.args.batch_size, self.model, self.views
+        order = perm.tolist()
+        for i in range(self.args.iters):
+            start, end = i * bs, (i + 1) * bs
+            samples = batch_samples(labels[start:end],
+                                    views=list(map(views.__getitem__, order[start:end])))
+            model.train_step(dict(inputs=images[start:end], data_samples=samples),
+                             optim_wrapper=self.optim_wrapper)
+
+
+BASELINES = dict(bare=BareLoop, train_step=StepLoop)
 
 
 class _Last(nn.Module):
@@ -359,27 +411,29 @@ class _Last(nn.Module):
 class _EpochClock(Hook):
     """Times each epoch from the first ``before_train_epoch`` hook to the first
     ``after_train_epoch`` hook; resets the stage timer when the first timed epoch starts. With
-    a :class:`BareLoop`, runs one bare epoch right after each timed epoch (a pair measured under
-    the same machine load)."""
+    baselines (:class:`BareLoop`, :class:`StepLoop`), runs one epoch of each right after each
+    timed epoch (pairs measured under the same machine load)."""
 
     priority = 'HIGHEST'
 
-    def __init__(self, timer: StageTimer, instrumented: bool, bare=None,
+    def __init__(self, timer: StageTimer, instrumented: bool,
+                 baselines: Optional[Dict[str, BareLoop]] = None,
                  counter: Optional[CallCounter] = None) -> None:
         self.timer = timer
         self.instrumented = instrumented
-        self.bare = bare
+        self.baselines = baselines or {}
         self.counter = counter  # counts the calls of the timed epochs
         self.epochs = []  # (seconds, iterations) of the timed epochs
-        self.bare_epochs = []  # seconds of the bare epoch after each timed epoch
+        # seconds of each baseline's epoch after each timed epoch
+        self.baseline_epochs = {name: [] for name in self.baselines}
         self.stages = {}
         self._t0 = self._iter0 = None
 
     def before_train(self, runner) -> None:
         if self.instrumented:
             instrument(runner, self.timer)
-        if self.bare is not None:
-            self.bare.run_epoch()  # warm-up
+        for baseline in self.baselines.values():
+            baseline.run_epoch()  # warm-up
 
     def before_train_epoch(self, runner) -> None:
         if runner.epoch == 1:
@@ -396,30 +450,41 @@ class _EpochClock(Hook):
         if runner.epoch >= 1:
             self.epochs.append((dt, runner.iter - self._iter0))
             self.stages = dict(self.timer.totals)
-            if self.bare is not None:
-                self.bare_epochs.append(self.bare.run_epoch())
+            for name, baseline in self.baselines.items():
+                self.baseline_epochs[name].append(baseline.run_epoch())
+
+
+def _clock(args):
+    return time.process_time if args.clock == 'cpu' else time.perf_counter
 
 
 def run_loop(loop: str, args, instrumented: bool = False, paired: bool = False,
              count_calls: bool = False) -> _EpochClock:
-    """Train ``loop`` for ``args.epochs`` epochs (``paired``: each timed epoch followed by a bare
-    one; ``count_calls``: count the function calls of the timed epochs); the clock hook holds
-    the times."""
-    clock_fn = time.process_time if args.clock == 'cpu' else time.perf_counter
+    """Train ``loop`` for ``args.epochs`` epochs (``paired``: each timed epoch followed by one
+    epoch of each baseline; ``count_calls``: count the function calls of the timed epochs); the
+    clock hook holds the times."""
+    clock_fn = _clock(args)
     timer = StageTimer(clock_fn)
     with tempfile.TemporaryDirectory(prefix='loop_overhead_') as work_dir:
         runner = build_runner(loop, args, work_dir)
-        clock = _EpochClock(timer, instrumented, BareLoop(args, clock_fn) if paired else None,
+        baselines = {name: cls(args, clock_fn)
+                     for name, cls in BASELINES.items()} if paired else None
+        clock = _EpochClock(timer, instrumented, baselines,
                             CallCounter() if count_calls else None)
         runner.register_hook(clock)
         runner.train()
     return clock
 
 
+def _median_diff(a, b) -> float:
+    return statistics.median(x - y for x, y in zip(a, b))
+
+
 def measure(loop: str, args) -> dict:
     plain = run_loop(loop, args, instrumented=False, paired=True)
     per_iter = [1e3 * s / n for s, n in plain.epochs]
-    bare = [1e3 * s / args.iters for s in plain.bare_epochs]
+    bare, step = ([1e3 * s / args.iters for s in plain.baseline_epochs[name]]
+                  for name in BASELINES)
     timed = run_loop(loop, args, instrumented=True)
     iters = sum(n for _, n in timed.epochs)
     total = sum(s for s, _ in timed.epochs)
@@ -432,36 +497,45 @@ def measure(loop: str, args) -> dict:
     stages['loop (rest)'] = 1e3 * total / iters - sum(stages.values())
     counted = run_loop(loop, args, count_calls=True)
     return dict(ms_per_iter=statistics.median(per_iter), bare_ms_per_iter=statistics.median(bare),
+                step_ms_per_iter=statistics.median(step),
                 calls_per_iter=counted.counter.calls / sum(n for _, n in counted.epochs),
-                overhead_ms_per_iter=statistics.median(a - b for a, b in zip(per_iter, bare)),
+                overhead_ms_per_iter=_median_diff(per_iter, bare),
+                model_stack_ms_per_iter=_median_diff(step, bare),
+                machinery_ms_per_iter=_median_diff(per_iter, step),
                 instrumented_ms_per_iter=1e3 * total / iters, breakdown=stages, hooks=hooks)
 
 
-def bare_calls_per_iter(args) -> float:
-    """Function calls per iteration of the bare loop (one epoch after a warm-up epoch)."""
-    bare, counter = BareLoop(args, time.perf_counter), CallCounter()
-    bare.run_epoch()
-    counter.start()
-    try:
-        bare.run_epoch()
-    finally:
-        counter.stop()
-    return counter.calls / args.iters
+def baseline_calls_per_iter(args) -> Dict[str, float]:
+    """Function calls per iteration of each baseline (one epoch after a warm-up epoch)."""
+    calls = {}
+    for name, cls in BASELINES.items():
+        baseline, counter = cls(args, time.perf_counter), CallCounter()
+        baseline.run_epoch()
+        counter.start()
+        try:
+            baseline.run_epoch()
+        finally:
+            counter.stop()
+        calls[name] = counter.calls / args.iters
+    return calls
 
 
-def report(results: dict, bare_calls: float, args) -> str:
+def report(results: dict, calls: Dict[str, float], args) -> str:
     loops = list(results)
+
+    def row(label, key, fmt='.3f'):
+        return (label, *(f'{results[lp][key]:{fmt}}' for lp in loops))
+
     rows = [(stage, *(f"{results[lp]['breakdown'][stage]:.3f}" for lp in loops))
             for stage in STAGES]
-    rows.append(('total (instrumented)',
-                 *(f"{results[lp]['instrumented_ms_per_iter']:.3f}" for lp in loops)))
-    rows.append(('ms per iteration', *(f"{results[lp]['ms_per_iter']:.3f}" for lp in loops)))
-    rows.append(('bare loop, same epochs',
-                 *(f"{results[lp]['bare_ms_per_iter']:.3f}" for lp in loops)))
-    rows.append(('overhead (less bare loop)',
-                 *(f"{results[lp]['overhead_ms_per_iter']:.3f}" for lp in loops)))
-    rows.append(('function calls per iteration',
-                 *(f"{results[lp]['calls_per_iter']:.0f}" for lp in loops)))
+    rows += [row('total (instrumented)', 'instrumented_ms_per_iter'),
+             row('ms per iteration', 'ms_per_iter'),
+             row('bare loop, same epochs', 'bare_ms_per_iter'),
+             row('train_step loop, same epochs', 'step_ms_per_iter'),
+             row('overhead (less bare loop)', 'overhead_ms_per_iter'),
+             row('  model stack (train_step - bare)', 'model_stack_ms_per_iter'),
+             row('  loop machinery (less train_step)', 'machinery_ms_per_iter'),
+             row('function calls per iteration', 'calls_per_iter', '.0f')]
     hooks = sorted({h for lp in loops for h in results[lp]['hooks']})
     hook_rows = [(h, *(f"{results[lp]['hooks'].get(h, 0.0):.3f}" for lp in loops))
                  for h in hooks]
@@ -469,43 +543,41 @@ def report(results: dict, bare_calls: float, args) -> str:
     epoch_s = {lp: results[lp]['ms_per_iter'] * args.iters / 1e3 for lp in loops}
     return (f'batch {args.batch_size}, {args.iters} iters/epoch, {args.epochs - 1} timed '
             f'epoch(s), trivial ImageClassifier on {get_device()} ({torch.get_num_threads()} '
-            'CPU threads), '
-            f'{args.clock} clock; the bare loop makes {bare_calls:.0f} function calls per '
-            'iteration\n'
+            f'CPU threads), {args.clock} clock; function calls per iteration: bare loop '
+            f"{calls['bare']:.0f}, train_step loop {calls['train_step']:.0f}\n"
             f'{format_table(head, rows)}\n\nper hook (ms/iter)\n'
             f'{format_table(("hook", *loops), hook_rows)}\n\n' + ', '.join(
                 f'{lp}: {epoch_s[lp]:.3f} s per {args.iters}-iteration epoch' for lp in loops))
 
 
-def summary(results: dict, bare_calls: float, args) -> str:
-    """One line: each loop's overhead and function calls per iteration."""
+def summary(results: dict, calls: Dict[str, float], args) -> str:
+    """One line: each loop's overhead (and its loop machinery part) and function calls per
+    iteration."""
     return (f'overhead per iteration over a bare loop (trivial model, batch {args.batch_size}, '
             f'{get_device()}): ' + ', '.join(
-                f'{lp} {r["overhead_ms_per_iter"]:.2f} ms' for lp, r in results.items())
+                f'{lp} {r["overhead_ms_per_iter"]:.2f} ms (loop machinery '
+                f'{r["machinery_ms_per_iter"]:.2f} ms)' for lp, r in results.items())
             + '; function calls per iteration: ' + ', '.join(
                 f'{lp} {r["calls_per_iter"]:.0f}' for lp, r in results.items())
-            + f', bare loop {bare_calls:.0f}')
+            + f", train_step loop {calls['train_step']:.0f}, bare loop {calls['bare']:.0f}")
 
 
 def main(argv=None):
     args = parse_args(argv)
     torch.manual_seed(args.seed)
     results = {loop: measure(loop, args) for loop in args.loops}
-    bare_calls = bare_calls_per_iter(args)
-    print(report(results, bare_calls, args))
+    calls = baseline_calls_per_iter(args)
+    print(report(results, calls, args))
     if args.json:
         payload = {f'{lp}_ms_per_iter': results[lp]['ms_per_iter'] for lp in results}
-        payload.update(bare_ms_per_iter={lp: r['bare_ms_per_iter'] for lp, r in results.items()},
-                       overhead_ms_per_iter={lp: r['overhead_ms_per_iter']
-                                             for lp, r in results.items()},
-                       calls_per_iter={lp: r['calls_per_iter'] for lp, r in results.items()},
-                       bare_calls_per_iter=bare_calls,
-                       breakdown={lp: r['breakdown'] for lp, r in results.items()},
-                       hooks={lp: r['hooks'] for lp, r in results.items()},
-                       instrumented_ms_per_iter={lp: r['instrumented_ms_per_iter']
-                                                 for lp, r in results.items()},
-                       args=vars(args), torch_threads=torch.get_num_threads(),
-                       summary=summary(results, bare_calls, args))
+        for key in ('bare_ms_per_iter', 'step_ms_per_iter', 'overhead_ms_per_iter',
+                    'model_stack_ms_per_iter', 'machinery_ms_per_iter', 'calls_per_iter',
+                    'breakdown', 'hooks', 'instrumented_ms_per_iter'):
+            payload[key] = {lp: r[key] for lp, r in results.items()}
+        payload.update(bare_calls_per_iter=calls['bare'],
+                       step_calls_per_iter=calls['train_step'], args=vars(args),
+                       torch_threads=torch.get_num_threads(),
+                       summary=summary(results, calls, args))
         if osp.dirname(args.json):
             os.makedirs(osp.dirname(args.json), exist_ok=True)
         with open(args.json, 'w') as f:
