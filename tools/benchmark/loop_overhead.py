@@ -333,7 +333,8 @@ class BareLoop:
     the data preprocessor's normalisation, the trivial model's forward, cross-entropy,
     ``zero_grad``, backward and the SGD step, written out by hand (a model and optimizer of its
     own). The images are converted to ``(N, C, H, W)`` once, at construction (the fast loop
-    decodes its data once, too).
+    decodes its data once, too). A subclass keeps the data and the epoch and changes
+    :meth:`setup` (the model's training set-up) and :meth:`train` (the iterations).
     """
 
     def __init__(self, args, clock) -> None:
