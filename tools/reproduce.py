@@ -27,8 +27,9 @@ non-finite loss or metric is reported as such; the other rows finish.
 Output in ``--out`` (default ``work_dirs/reproduce``): per suite ``<suite>/results.json`` and
 ``results.md``, and per row and seed ``<suite>/<row>/seed<S>/`` with ``train.log``,
 ``train_speed.json`` and MMEngine's work dir (``vis_data/scalars.json``). ``--update FILE``
-merges the suites into a results file (``docs/results/results.json``; ``--plan --update FILE``
-adds the suites not measured yet, as "not run"), from which
+merges the suites into a results file row by row (``docs/results/results.json``; a row not run
+keeps its result from an earlier run at the same settings, see :func:`merge_suite`;
+``--plan --update FILE`` adds the suites not measured yet, as "not run"), from which
 ``tools/misc/update_results_docs.py`` writes the README and model-zoo tables. Reported per row:
 final-epoch top-1 and many/medium/few (not the best epoch), seconds per epoch with and without
 evaluation, peak GPU memory, seeds, epochs, commit, and the paper's number.
@@ -52,6 +53,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Optional, Sequence
 
 import yaml
 
@@ -306,6 +308,8 @@ def run_one(row: dict, suite: dict, args, seed: int, stage1: dict = None) -> dic
         if out and osp.isfile(out):
             with open(out) as f:
                 rec['output'] = json.load(f)
+            # the benchmarks name the device they measured on (as train_speed.py does)
+            rec['device'] = rec['output'].get('device_name')
         rec['status'] = 'ok'
         return rec
     with open(osp.join(out_dir, 'train_speed.json')) as f:
@@ -404,17 +408,54 @@ def git_commit() -> str:
         return 'unknown'
 
 
-def update_results(path: str, results: list, keep_measured: bool = False) -> None:
-    """Merge suite results into the results file read by the docs generator (``keep_measured``:
-    a suite already measured there is kept)."""
+RUN_KEYS = ('epochs', 'config_epochs', 'seeds')  # the settings a suite's rows must share
+
+
+def merge_suite(old: Optional[dict], new: dict, rows: Optional[Sequence[dict]] = None) -> dict:
+    """A suite's entry after a run of some or all of its rows (``new``), given its earlier entry
+    (``old``) and the suite's rows (``rows``, default ``new``'s).
+
+    The rows run replace theirs. A row not run keeps its earlier result when that came from a
+    measured run with the same settings (epochs, config epochs, seeds), e.g. the rows of a first
+    run when a second one (``--rows``) reruns only those that failed. Otherwise it is listed as
+    not run, so a table always lists every row. Each measured row records the commit and date
+    of its own run. Rows come in the suite's order."""
+    merged = dict(new, rows=[])
+    done = {r['name']: r for r in new['rows']}
+    kept = {}
+    if (old and old.get('measured') and not old.get('smoke') and new.get('measured')
+            and all(old.get(k) == new.get(k) for k in RUN_KEYS)):
+        kept = {r['name']: dict(r, commit=r.get('commit', old.get('commit')),
+                                date=r.get('date', old.get('date'))) for r in old['rows']}
+    for row in rows if rows is not None else new['rows']:
+        name = row['name']
+        if name in done:
+            entry = done[name]
+            if new.get('measured'):
+                entry = dict(entry, commit=entry.get('commit', new.get('commit')),
+                             date=entry.get('date', new.get('date')))
+        else:
+            entry = kept.get(name) or dict(aggregate(row, []), status='not run')
+        merged['rows'].append(entry)
+    return merged
+
+
+def update_results(path: str, results: list, keep_measured: bool = False,
+                   suites: Optional[dict] = None) -> None:
+    """Merge suite results into the results file read by the docs generator, row by row
+    (:func:`merge_suite`; ``suites``: the suite definitions, default the shipped ones;
+    ``keep_measured``: a suite already measured there is kept as it is)."""
     data = {'suites': {}}
     if osp.isfile(path):
         with open(path) as f:
             data = json.load(f)
+    if suites is None:
+        suites = load_suites()
     for res in results:
         old = data['suites'].get(res['suite'])
         if not (keep_measured and old and old.get('measured')):
-            data['suites'][res['suite']] = res
+            rows = (suites.get(res['suite']) or {}).get('rows')
+            data['suites'][res['suite']] = merge_suite(old, res, rows)
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     with open(path, 'w') as f:
         json.dump(data, f, indent=1, sort_keys=True)
@@ -481,6 +522,18 @@ def parse_args(argv=None):
     return args
 
 
+def suite_epochs(suite: dict, args) -> int:
+    """The epochs a suite's runs trained: 1 in a smoke run; else the stage-1 rows' own
+    ``epochs`` when they all set the same (the speed suite's short runs), else ``--epochs`` or
+    the configs' schedule."""
+    if args.smoke:
+        return 1
+    own = {r.get('epochs') for r in suite['rows'] if 'config' in r and not r.get('after')}
+    if len(own) == 1 and None not in own:
+        return own.pop()
+    return args.epochs or suite['config_epochs']
+
+
 def dry_run(jobs, args) -> list:
     """Print each job's command (``--dry-run``); returns ``[(suite, row, seed, cmd, epochs)]``."""
     planned_runs = []
@@ -540,7 +593,7 @@ def main(argv=None):
                    description=suite.get('description'), measured=not args.smoke,
                    smoke=args.smoke, date=time.strftime('%Y-%m-%d'), commit=git_commit(),
                    device=next((r['device'] for r in rows if r.get('device')), None),
-                   epochs=1 if args.smoke else args.epochs or suite['config_epochs'],
+                   epochs=suite_epochs(suite, args),
                    config_epochs=suite['config_epochs'], seeds=args.seeds,
                    parallel=min(parallel, len(jobs)), wall_s=wall_s, rows=rows)
         folder = osp.join(args.out, suite['suite'])

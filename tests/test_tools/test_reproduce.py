@@ -183,14 +183,69 @@ def test_aggregate_seeds_failures_and_nan(tmp_path):
     assert reproduce.nonfinite_losses(str(tmp_path)) == [(2, 'loss')]
 
 
+def _run_entry(suite, names, commit, epochs=200, status='ok', measured=True):
+    """A suite's results entry as reproduce.py writes it, with rows ``names`` run."""
+    return dict(suite=suite, measured=measured, smoke=False, commit=commit, date=f'd-{commit}',
+                epochs=epochs, config_epochs=200, seeds=[0],
+                rows=[dict(name=n, title=n.upper(), status=status, top1=50.0) for n in names])
+
+
 def test_update_results_merges(tmp_path):
     path = str(tmp_path / 'docs' / 'results.json')
-    reproduce.update_results(path, [dict(suite='a', rows=[1])])
-    reproduce.update_results(path, [dict(suite='b', rows=[2])])
-    reproduce.update_results(path, [dict(suite='a', rows=[3])])
+    suites = {}  # no definitions: each entry's rows are the suite's
+    reproduce.update_results(path, [_run_entry('a', ['x'], 'c1')], suites=suites)
+    reproduce.update_results(path, [_run_entry('b', ['y'], 'c1')], suites=suites)
+    reproduce.update_results(path, [_run_entry('a', ['x'], 'c2')], suites=suites)
     with open(path) as f:
-        assert json.load(f) == {'suites': {'a': dict(suite='a', rows=[3]),
-                                           'b': dict(suite='b', rows=[2])}}
+        data = json.load(f)['suites']
+    assert sorted(data) == ['a', 'b']
+    assert data['a']['commit'] == 'c2' and data['b']['commit'] == 'c1'
+    # each row records the run it comes from
+    assert [(r['name'], r['commit'], r['date']) for r in data['a']['rows']] == [('x', 'c2',
+                                                                                  'd-c2')]
+
+
+def test_a_rerun_of_some_rows_keeps_the_others(tmp_path):
+    """gpu_suite.sh with ROWS=... after a full run: the rows not rerun keep their results when
+    the settings match; otherwise (or before any measured run) they are listed as not run."""
+    rows = [dict(name=n, config=f'{n}.py') for n in ('x', 'y', 'z')]
+    suites = {'s': dict(rows=rows)}
+    path = str(tmp_path / 'results.json')
+
+    def merged(*entries):
+        for entry in entries:
+            reproduce.update_results(path, [entry], suites=suites)
+        with open(path) as f:
+            return {r['name']: r for r in json.load(f)['suites']['s']['rows']}
+
+    first = _run_entry('s', ['x', 'y', 'z'], 'c1')
+    first['rows'][2]['status'] = 'crashed'
+    out = merged(first, _run_entry('s', ['z'], 'c2'))
+    assert list(out) == ['x', 'y', 'z']  # the suite's order
+    assert [(r['status'], r['commit']) for r in out.values()] == [('ok', 'c1'), ('ok', 'c1'),
+                                                                   ('ok', 'c2')]
+    assert out['x']['top1'] == 50.0 and out['x']['date'] == 'd-c1'
+    # other settings (a shorter schedule): the other rows are not run at these settings
+    out = merged(_run_entry('s', ['y'], 'c3', epochs=20))
+    assert [r['status'] for r in out.values()] == ['not run', 'ok', 'not run']
+    assert out['x']['top1'] is None and out['y']['commit'] == 'c3'
+    # a first measured run of some rows, after a planned ("not run") entry
+    planned = dict(_run_entry('s', ['x', 'y', 'z'], None, epochs=None, status='not run',
+                              measured=False))
+    (tmp_path / 'results.json').unlink()
+    out = merged(planned, _run_entry('s', ['z'], 'c4'))
+    assert [r['status'] for r in out.values()] == ['not run', 'not run', 'ok']
+
+
+def test_suite_epochs_in_the_header(tmp_path):
+    suites = reproduce.load_suites()
+    args = reproduce.parse_args(['all'])
+    # the speed suite's training rows run their own 3 epochs; the method suites the schedule
+    assert reproduce.suite_epochs(suites['speed'], args) == 3
+    assert reproduce.suite_epochs(suites['dbm-cifar10-jpeg-if100'], args) == 200
+    assert reproduce.suite_epochs(suites['dbm-cifar10-jpeg-if100'],
+                                  reproduce.parse_args(['all', '--epochs', '20'])) == 20
+    assert reproduce.suite_epochs(suites['speed'], reproduce.parse_args(['all', '--smoke'])) == 1
 
 
 def test_update_refuses_smoke(capsys):
@@ -213,17 +268,23 @@ def test_crashing_row_is_reported_and_others_finish(tmp_path, monkeypatch):
     with open(tmp_path / 'out' / 's' / 'results.json') as f:
         rows = {r['name']: r for r in json.load(f)['rows']}
     assert rows['good']['status'] == 'ok' and 'output' in rows['good']
+    assert rows['good']['device'] == 'cpu'  # the benchmark's device_name
     assert rows['bad']['status'] == 'crashed' and 'no-such-flag' in rows['bad']['error']
     assert (tmp_path / 'out' / 's' / 'results.md').read_text().count('crashed') == 1
 
 
 def test_plan_lists_unmeasured_suites_without_replacing_measured_ones(tmp_path):
     path = str(tmp_path / 'results.json')
-    reproduce.update_results(path, [dict(suite='speed', measured=True, rows=['kept'])])
+    reproduce.update_results(path, [_run_entry('speed', ['ce'], 'c1')])
+    with open(path) as f:
+        speed = json.load(f)['suites']['speed']
     res = reproduce.main(['all', '--plan', '--update', path])
     with open(path) as f:
         data = json.load(f)['suites']
-    assert data['speed'] == dict(suite='speed', measured=True, rows=['kept'])
+    assert data['speed'] == speed and speed['measured']
+    # the row run, and the suite's other rows listed as not run
+    assert [r['status'] for r in speed['rows']] == ['ok'] + ['not run'] * (len(
+        reproduce.load_suites()['speed']['rows']) - 1)
     dbm = data['dbm-cifar10-jpeg-if100']
     assert not dbm['measured'] and len(res) == len(data)
     assert {r['status'] for r in dbm['rows']} == {'not run'}

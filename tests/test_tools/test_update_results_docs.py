@@ -429,3 +429,22 @@ def test_model_index_loads_with_mmpretrain_model_hub():
         ModelHub._models_dict.clear()
         ModelHub._models_dict.update(saved)
         setattr(ModelHub, flag, registered)
+
+
+def test_rows_from_an_earlier_run_and_an_unrecorded_device_are_said():
+    suite = copy.deepcopy(RESULTS['suites']['dbm-jpeg'])
+    for row in suite['rows']:
+        row.update(commit='abc1234', date='2026-11-27')
+    suite['rows'][1].update(commit='0ld0000', date='2026-11-20')  # kept from a first run
+    suite['rows'][2].update(commit='0ld0000', date='2026-11-20')
+    assert gen.earlier_runs_text(suite) == (
+        ' DBM-BS, K = 0, CE (crashed): from the run of 2026-11-20, commit `0ld0000` (same '
+        'settings).')
+    text = '\n'.join(gen.suite_section('dbm-jpeg', suite, {}))
+    assert 'commit `abc1234`' in text and 'from the run of 2026-11-20' in text
+    suite['rows'][1].update(commit='abc1234', date='2026-11-27')
+    suite['rows'][2].update(status='not run')  # not run: no run to name
+    assert gen.earlier_runs_text(suite) == ''
+    suite['device'] = None
+    assert 'Measured on an unrecorded device, 2026-11-27' in '\n'.join(
+        gen.suite_section('dbm-jpeg', suite, {}))

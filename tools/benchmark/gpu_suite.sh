@@ -17,7 +17,9 @@
 #              reproduce.py --smoke (every row, tiny data, 1 epoch), step 2 with --dry-run (every
 #              row's command at the sized EPOCHS, nothing trained), and nothing merged into
 #              docs/results (a test runs it: the smoke test of every suite row)
-#   ROWS       comma-separated row names to run (default: every row)
+#   ROWS       comma-separated row names to run (default: every row). To rerun the rows that
+#              failed, give EPOCHS too (the first run's): the other rows then keep their results
+#              in docs/results; at other settings they are listed as not run
 #   SPEED_PARALLEL  speed-suite rows at a time (default 2: each standard-pipeline run keeps its 4
 #              data workers on their own cores; the README says how many runs shared the GPU)
 #

@@ -73,7 +73,7 @@ kernels running asynchronously):
 ms}, "step_ms_per_iter": {loop: ms}, "overhead_ms_per_iter": {loop: ms},
 "model_stack_ms_per_iter": {loop: ms}, "machinery_ms_per_iter": {loop: ms}, "calls_per_iter":
 {loop: n}, "bare_calls_per_iter", "step_calls_per_iter", "breakdown": {loop: {stage: ms}},
-"hooks": {loop: {hook: ms}}, "summary": one line, ...}``.
+"hooks": {loop: {hook: ms}}, "device_name", "summary": one line, ...}``.
 The model runs where MMEngine's runner puts it: the CPU here; on a machine with a GPU, the GPU
 (the baselines too), where the loop's Python work is what limits a small model's iteration.
 """
@@ -575,7 +575,9 @@ def main(argv=None):
                     'model_stack_ms_per_iter', 'machinery_ms_per_iter', 'calls_per_iter',
                     'breakdown', 'hooks', 'instrumented_ms_per_iter'):
             payload[key] = {lp: r[key] for lp, r in results.items()}
-        payload.update(bare_calls_per_iter=calls['bare'],
+        payload.update(device_name=(torch.cuda.get_device_name()
+                                    if get_device() == 'cuda' else get_device()),
+                       bare_calls_per_iter=calls['bare'],
                        step_calls_per_iter=calls['train_step'], args=vars(args),
                        torch_threads=torch.get_num_threads(),
                        summary=summary(results, calls, args))

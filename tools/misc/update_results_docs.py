@@ -185,13 +185,28 @@ def epochs_text(suite: dict) -> str:
     return text + (' (smoke)' if suite.get('smoke') else '')
 
 
+def earlier_runs_text(suite: dict) -> str:
+    """Which rows come from an earlier run of the suite (another commit or date), if any."""
+    runs = {}
+    for row in suite.get('rows', []):
+        run = (row.get('commit'), row.get('date'))
+        if row.get('status') != 'not run' and None not in run and run != (
+                suite.get('commit'), suite.get('date')):
+            runs.setdefault(run, []).append(row.get('title') or row['name'])
+    return ''.join(f' {", ".join(titles)}: from the run of {date}, commit `{commit}` (same '
+                   'settings).' for (commit, date), titles in sorted(runs.items(),
+                                                                      key=lambda x: x[0][1]))
+
+
 def suite_section(name: str, suite: dict, entries: dict) -> list:
     """The README.md text of one suite: what and where it ran, and its table."""
     about = f'**{suite.get("title", name)}** (`{name}`). {suite.get("description") or ""}'.strip()
     if suite['measured']:
         seeds = ', '.join(str(s) for s in suite.get('seeds') or [])
-        about += (f' Measured on {suite.get("device")}, {suite.get("date")}, commit '
-                  f'`{suite.get("commit")}`, {epochs_text(suite)} epochs, seeds {seeds}.')
+        about += (f' Measured on {suite.get("device") or "an unrecorded device"}, '
+                  f'{suite.get("date")}, commit `{suite.get("commit")}`, {epochs_text(suite)} '
+                  f'epochs, seeds {seeds}.')
+        about += earlier_runs_text(suite)
         if (suite.get('parallel') or 1) > 1:
             about += (f' Up to {suite["parallel"]} runs shared the device at a time: seconds per '
                       'epoch are under that load.')
