@@ -237,7 +237,7 @@ def test_a_rerun_of_some_rows_keeps_the_others(tmp_path):
     assert [r['status'] for r in out.values()] == ['not run', 'not run', 'ok']
 
 
-def test_suite_epochs_in_the_header(tmp_path):
+def test_suite_epochs_in_the_header():
     suites = reproduce.load_suites()
     args = reproduce.parse_args(['all'])
     # the speed suite's training rows run their own 3 epochs; the method suites the schedule

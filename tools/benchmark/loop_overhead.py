@@ -485,7 +485,7 @@ def measure(loop: str, args) -> dict:
     plain = run_loop(loop, args, instrumented=False, paired=True)
     per_iter = [1e3 * s / n for s, n in plain.epochs]
     bare, step = ([1e3 * s / args.iters for s in plain.baseline_epochs[name]]
-                  for name in BASELINES)
+                  for name in ('bare', 'train_step'))
     timed = run_loop(loop, args, instrumented=True)
     iters = sum(n for _, n in timed.epochs)
     total = sum(s for s, _ in timed.epochs)
