@@ -455,16 +455,12 @@ class _EpochClock(Hook):
                 self.baseline_epochs[name].append(baseline.run_epoch())
 
 
-def _clock(args):
-    return time.process_time if args.clock == 'cpu' else time.perf_counter
-
-
 def run_loop(loop: str, args, instrumented: bool = False, paired: bool = False,
              count_calls: bool = False) -> _EpochClock:
     """Train ``loop`` for ``args.epochs`` epochs (``paired``: each timed epoch followed by one
     epoch of each baseline; ``count_calls``: count the function calls of the timed epochs); the
     clock hook holds the times."""
-    clock_fn = _clock(args)
+    clock_fn = time.process_time if args.clock == 'cpu' else time.perf_counter
     timer = StageTimer(clock_fn)
     with tempfile.TemporaryDirectory(prefix='loop_overhead_') as work_dir:
         runner = build_runner(loop, args, work_dir)
